@@ -1,0 +1,94 @@
+//! The command line: argument definitions, and the mapping of results to output and exit
+//! codes. Behaviour lives in the library; this layer only parses and prints.
+//!
+//! Exit codes: 0 done; 1 done, and found a problem (invalid manifests, stale output, changes
+//! with `--exit-code`); 2 could not do the job (bad flags, unreadable or unparseable input),
+//! in which case nothing was written.
+
+mod convert;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Moves Kubernetes Deployments behind Istio to Argo Rollouts canaries, offline.
+#[derive(Debug, Parser)]
+#[command(name = "rolloutify", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Convert Deployments (+ Service, VirtualService, …) into Rollouts with canary analysis.
+    Convert(convert::ConvertArgs),
+}
+
+/// The outcome of a command, mapped to an exit code at the edge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// The job is done.
+    Success,
+    /// The job is done and found a problem.
+    Problem,
+    /// The job could not be done.
+    Failure,
+}
+
+impl From<Outcome> for ExitCode {
+    fn from(outcome: Outcome) -> Self {
+        ExitCode::from(match outcome {
+            Outcome::Success => 0,
+            Outcome::Problem => 1,
+            Outcome::Failure => 2,
+        })
+    }
+}
+
+/// Where a command prints.
+pub struct Streams<'a> {
+    pub stdout: &'a mut dyn Write,
+    pub stderr: &'a mut dyn Write,
+    /// Whether standard input is a terminal (then no input means "no input", not stdin).
+    pub stdin_is_terminal: bool,
+}
+
+/// Runs the command line `args` (with the program name first).
+pub fn run<I, T>(args: I, streams: &mut Streams) -> Outcome
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(error) => {
+            let outcome = if error.use_stderr() {
+                Outcome::Failure
+            } else {
+                Outcome::Success
+            };
+            let text = error.render().to_string();
+            let target: &mut dyn Write = if error.use_stderr() {
+                streams.stderr
+            } else {
+                streams.stdout
+            };
+            let _ = target.write_all(text.as_bytes());
+            return outcome;
+        }
+    };
+    match cli.command {
+        Command::Convert(args) => convert::run(args, streams),
+    }
+}
+
+/// Prints an error that stopped the job, with its hint.
+fn report_failure(stderr: &mut dyn Write, message: &dyn std::fmt::Display, hint: &str) -> Outcome {
+    let _ = writeln!(stderr, "error: {message}");
+    if !hint.is_empty() {
+        let _ = writeln!(stderr, "  hint: {hint}");
+    }
+    Outcome::Failure
+}

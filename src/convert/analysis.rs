@@ -1,0 +1,171 @@
+//! AnalysisTemplates that judge the canary from Istio's telemetry in Prometheus, and the
+//! Rollout's reference to them.
+//!
+//! Only canary traffic is measured: by the canary Service's name in host mode, or by the
+//! canonical revision Istio reads from the pod label that the Rollout's `canaryMetadata` sets,
+//! when stable and canary pods sit behind one Service. A query that returns no data (no
+//! traffic yet) or NaN is inconclusive by default, so the rollout pauses for a person instead
+//! of aborting.
+
+use serde_json::{Map, Value, json};
+
+use crate::plan::settings::{AnalysisSettings, NoData};
+
+/// The pod label Istio reads a workload's canonical revision from.
+pub const REVISION_LABEL: &str = "service.istio.io/canonical-revision";
+
+/// How canary traffic is told apart in the telemetry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Selection {
+    /// Requests to the canary Service (`destination_service_name`).
+    ByService,
+    /// Requests to the app's Service served by pods of the canary revision.
+    ByRevision,
+}
+
+impl Selection {
+    fn name_suffix(self) -> &'static str {
+        match self {
+            Selection::ByService => "",
+            Selection::ByRevision => "-by-revision",
+        }
+    }
+}
+
+/// The name of the shared template for these settings.
+pub fn template_name(settings: &AnalysisSettings, selection: Selection) -> String {
+    format!("{}{}", settings.template_name, selection.name_suffix())
+}
+
+fn selector(selection: Selection) -> String {
+    let mut labels = String::from(
+        r#"reporter="source",destination_service_name="{{args.service-name}}",destination_service_namespace="{{args.namespace}}""#,
+    );
+    if selection == Selection::ByRevision {
+        labels.push_str(r#",destination_canonical_revision="canary""#);
+    }
+    labels
+}
+
+/// `successCondition` and `failureCondition` for "value `op` threshold passes", with the
+/// no-data policy applied to an empty or NaN result.
+fn conditions(pass: &str, fail: &str, no_data: NoData) -> (String, String) {
+    const HAS_DATA: &str = "len(result) > 0 && !isNaN(result[0])";
+    const NO_DATA: &str = "len(result) == 0 || isNaN(result[0])";
+    match no_data {
+        NoData::Inconclusive => (
+            format!("{HAS_DATA} && result[0] {pass}"),
+            format!("{HAS_DATA} && result[0] {fail}"),
+        ),
+        NoData::Pass => (
+            format!("{NO_DATA} || result[0] {pass}"),
+            format!("{HAS_DATA} && result[0] {fail}"),
+        ),
+        NoData::Fail => (
+            format!("{HAS_DATA} && result[0] {pass}"),
+            format!("{NO_DATA} || result[0] {fail}"),
+        ),
+    }
+}
+
+fn metric(name: &str, settings: &AnalysisSettings, pass: &str, fail: &str, query: String) -> Value {
+    let (success, failure) = conditions(pass, fail, settings.no_data);
+    json!({
+        "name": name,
+        "interval": settings.interval,
+        "failureLimit": settings.failure_limit,
+        "successCondition": success,
+        "failureCondition": failure,
+        "provider": {
+            "prometheus": {
+                "address": settings.prometheus,
+                "query": query,
+            }
+        }
+    })
+}
+
+/// The AnalysisTemplate, named `name`, in `namespace`.
+pub fn template(name: &str, namespace: Option<&str>, settings: &AnalysisSettings, selection: Selection) -> Value {
+    let labels = selector(selection);
+    let mut metrics = vec![metric(
+        "success-rate",
+        settings,
+        &format!(">= {}", settings.success_rate),
+        &format!("< {}", settings.success_rate),
+        format!(
+            "sum(rate(istio_requests_total{{{labels},response_code!~\"5.*\"}}[2m]))\n/\nsum(rate(istio_requests_total{{{labels}}}[2m]))\n"
+        ),
+    )];
+    if settings.latency_p99_ms > 0 {
+        metrics.push(metric(
+            "latency-p99",
+            settings,
+            &format!("<= {}", settings.latency_p99_ms),
+            &format!("> {}", settings.latency_p99_ms),
+            format!(
+                "histogram_quantile(0.99,\n  sum(rate(istio_request_duration_milliseconds_bucket{{{labels}}}[2m])) by (le)\n)\n"
+            ),
+        ));
+    }
+    let mut metadata = Map::new();
+    metadata.insert("name".to_owned(), json!(name));
+    if let Some(namespace) = namespace {
+        metadata.insert("namespace".to_owned(), json!(namespace));
+    }
+    metadata.insert(
+        "labels".to_owned(),
+        json!({ "app.kubernetes.io/managed-by": "rolloutify" }),
+    );
+    json!({
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "AnalysisTemplate",
+        "metadata": metadata,
+        "spec": {
+            "args": [
+                { "name": "service-name" },
+                { "name": "namespace" },
+            ],
+            "metrics": metrics,
+        }
+    })
+}
+
+/// The `templates` and `args` a Rollout passes to the template, for `service` (the canary
+/// Service in host mode, the app's Service otherwise).
+pub fn reference(template: &str, service: &str) -> Value {
+    json!({
+        "templates": [ { "templateName": template } ],
+        "args": [
+            { "name": "service-name", "value": service },
+            { "name": "namespace", "valueFrom": { "fieldRef": { "fieldPath": "metadata.namespace" } } },
+        ]
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::settings::Settings;
+
+    #[test]
+    fn no_data_is_inconclusive_by_default() {
+        let (success, failure) = conditions(">= 0.95", "< 0.95", NoData::Inconclusive);
+        assert_eq!(success, "len(result) > 0 && !isNaN(result[0]) && result[0] >= 0.95");
+        assert_eq!(failure, "len(result) > 0 && !isNaN(result[0]) && result[0] < 0.95");
+        let (success, _) = conditions(">= 0.95", "< 0.95", NoData::Pass);
+        assert!(success.starts_with("len(result) == 0 ||"));
+    }
+
+    #[test]
+    fn revision_queries_isolate_the_canary() {
+        let settings = Settings::default().analysis;
+        let template = template("t", Some("shop"), &settings, Selection::ByRevision);
+        let query = template
+            .pointer("/spec/metrics/0/provider/prometheus/query")
+            .and_then(Value::as_str)
+            .unwrap();
+        assert!(query.contains(r#"destination_canonical_revision="canary""#));
+        assert_eq!(template.pointer("/spec/metrics/1/name"), Some(&json!("latency-p99")));
+    }
+}

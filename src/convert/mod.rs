@@ -1,0 +1,473 @@
+//! Convert: the planned apps → Rollouts, canary/stable Services, AnalysisTemplates, and the
+//! rewritten VirtualServices, DestinationRules and autoscalers.
+//!
+//! Every input document comes out in input order, changed or not; new resources come right
+//! after the one they derive from (the Rollout, which takes the Deployment's place).
+
+pub mod analysis;
+pub mod autoscaler;
+pub mod destination_rule;
+pub mod object;
+pub mod rollout;
+pub mod services;
+pub mod virtual_service;
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde_json::{Map, Value, json};
+
+use crate::finding::{Finding, Severity};
+use crate::index::{Index, Kind, RouteRef};
+use crate::load::{Document, FieldPath, Location};
+use crate::plan::settings::{AnalysisMode, Mode, Traffic};
+use crate::plan::{self, ConvertOptions, PlanError, PlannedApp, steps};
+use analysis::Selection;
+use virtual_service::Split;
+
+/// Where an output document came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// An input document; `changed` tells whether its value differs from the input.
+    Input { document: usize, changed: bool },
+    /// A new resource, placed after the input document `after`.
+    Added { after: usize },
+}
+
+/// One document of the converted stream.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Output {
+    pub value: Value,
+    pub origin: Origin,
+}
+
+/// The converted stream and what the user should know about it.
+#[derive(Debug, Clone, Default)]
+pub struct Conversion {
+    pub outputs: Vec<Output>,
+    pub findings: Vec<Finding>,
+    /// `Kind/namespace/name` of each Deployment converted.
+    pub converted: Vec<String>,
+}
+
+/// Why a conversion could not be done.
+#[derive(Debug, thiserror::Error)]
+pub enum ConvertError {
+    /// Returned when a Deployment lacks a field a Rollout cannot do without.
+    #[error("{location}: {resource} has no `{field}`")]
+    MissingField {
+        location: Location,
+        resource: String,
+        field: &'static str,
+    },
+    /// Returned when settings (config, annotations, flags) are invalid for an app.
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+}
+
+impl ConvertError {
+    pub fn hint(&self) -> &'static str {
+        match self {
+            ConvertError::MissingField { .. } => {
+                "a Deployment needs spec.selector and a pod template with labels; kubectl would refuse it as well"
+            }
+            ConvertError::Plan(_) => {
+                "fix the value; see README.md, section Configuration, for what each setting takes"
+            }
+        }
+    }
+}
+
+/// Working state of one conversion.
+struct Work<'d> {
+    index: &'d Index<'d>,
+    replaced: HashMap<usize, Value>,
+    modified: HashMap<usize, Value>,
+    added: BTreeMap<usize, Vec<Value>>,
+    findings: Vec<Finding>,
+    /// AnalysisTemplates written in this run: (namespace, name) → the template.
+    templates: HashMap<(Option<String>, String), Value>,
+}
+
+/// Converts the documents as planned by `options`.
+pub fn convert(documents: &[Document], options: &ConvertOptions) -> Result<Conversion, ConvertError> {
+    let index = Index::new(documents);
+    let plan = plan::plan(&index, options)?;
+    let mut work = Work {
+        index: &index,
+        replaced: HashMap::new(),
+        modified: HashMap::new(),
+        added: BTreeMap::new(),
+        findings: plan.findings,
+        templates: HashMap::new(),
+    };
+    let mut converted = Vec::new();
+    for app in &plan.apps {
+        work.convert_app(app)?;
+        converted.push(documents[app.app.deployment].resource_id());
+    }
+    let mut outputs = Vec::with_capacity(documents.len());
+    for (i, document) in documents.iter().enumerate() {
+        if let Some(value) = work.replaced.remove(&i) {
+            outputs.push(Output {
+                value,
+                origin: Origin::Input { document: i, changed: true },
+            });
+        } else {
+            let value = work.modified.remove(&i).unwrap_or_else(|| document.value.clone());
+            let changed = value != document.value;
+            outputs.push(Output {
+                value,
+                origin: Origin::Input { document: i, changed },
+            });
+        }
+        for value in work.added.remove(&i).unwrap_or_default() {
+            outputs.push(Output {
+                value,
+                origin: Origin::Added { after: i },
+            });
+        }
+    }
+    Ok(Conversion {
+        outputs,
+        findings: work.findings,
+        converted,
+    })
+}
+
+impl<'d> Work<'d> {
+    fn document(&self, index: usize) -> &'d Document {
+        &self.index.documents[index]
+    }
+
+    /// The working copy of an input document.
+    fn working_copy(&mut self, index: usize) -> &mut Value {
+        let original = &self.index.documents[index].value;
+        self.modified.entry(index).or_insert_with(|| original.clone())
+    }
+
+    fn convert_app(&mut self, planned: &PlannedApp) -> Result<(), ConvertError> {
+        let deployment = planned.app.deployment;
+        let doc = self.document(deployment);
+        let settings = &planned.settings;
+        let name = doc.name().to_owned();
+        let namespace = doc.namespace().map(str::to_owned);
+        let service_doc = self.document(planned.service);
+        let service = service_doc.name().to_owned();
+        let service_selector = crate::index::service_selector(service_doc).cloned().unwrap_or_default();
+        let canary_service = format!("{service}{}", settings.canary_suffix);
+        let stable_service = format!("{service}{}", settings.stable_suffix);
+        let mut new_resources: Vec<Value> = Vec::new();
+
+        // Traffic: which routes, split how.
+        let routes: Vec<&RouteRef> = planned
+            .app
+            .routes
+            .iter()
+            .filter(|r| r.service == planned.service)
+            .collect();
+        let mut subset_rule: Option<(String, usize)> = None;
+        let split = match settings.traffic {
+            Traffic::Host => Split::Hosts {
+                stable: stable_service.clone(),
+                canary: canary_service.clone(),
+            },
+            Traffic::Subset => Split::Subsets {
+                stable: destination_rule::STABLE_SUBSET.to_owned(),
+                canary: destination_rule::CANARY_SUBSET.to_owned(),
+            },
+        };
+        let mut references = Vec::new();
+        let mut by_vs: BTreeMap<usize, Vec<&RouteRef>> = BTreeMap::new();
+        for r in &routes {
+            by_vs.entry(r.virtual_service).or_default().push(r);
+        }
+        for (vs, refs) in by_vs {
+            let vs_doc = &self.index.documents[vs];
+            let owner = match &namespace {
+                Some(ns) => format!("{ns}/{name}"),
+                None => name.clone(),
+            };
+            let mut findings = Vec::new();
+            let mut copy = self.working_copy(vs).clone();
+            let managed = virtual_service::rewrite(
+                vs_doc,
+                &mut copy,
+                &refs,
+                &split,
+                &settings.route_name,
+                &owner,
+                &mut findings,
+            );
+            self.findings.extend(findings);
+            if managed.is_empty() {
+                continue;
+            }
+            self.modified.insert(vs, copy);
+            let reference_name = match (vs_doc.namespace(), namespace.as_deref()) {
+                (Some(vs_ns), rollout_ns) if Some(vs_ns) != rollout_ns => {
+                    format!("{}.{vs_ns}", vs_doc.name())
+                }
+                _ => vs_doc.name().to_owned(),
+            };
+            references.push(managed.to_reference(reference_name));
+        }
+        let routed = !references.is_empty();
+        let doc = self.document(deployment);
+        if !routed {
+            self.findings.push(
+                Finding::at(
+                    doc,
+                    &FieldPath::root().key("metadata").key("name"),
+                    Severity::Warning,
+                    "convert/no-virtual-service",
+                    format!(
+                        "no VirtualService route sends traffic to Service {service}; the canary share follows the replica count"
+                    ),
+                )
+                .with_hint("add a VirtualService routing to the Service (and include its file) for weight-based traffic shifting"),
+            );
+        }
+
+        // DestinationRules.
+        let rules: Vec<usize> = planned
+            .app
+            .destination_rules
+            .iter()
+            .copied()
+            .filter(|&r| {
+                let rule = self.document(r);
+                rule.str_at("/spec/host")
+                    .and_then(crate::index::host::ServiceHost::parse)
+                    .is_some_and(|h| h.names(&service, self.document(planned.service).namespace(), rule.namespace()))
+            })
+            .collect();
+        match settings.traffic {
+            Traffic::Subset if routed => {
+                if let Some(&rule) = rules.first() {
+                    let rule_name = self.document(rule).name().to_owned();
+                    let copy = self.working_copy(rule);
+                    destination_rule::add_subsets(copy, &service_selector);
+                    subset_rule = Some((rule_name, rule));
+                } else {
+                    let taken = self
+                        .index
+                        .find(Kind::DestinationRule, &service, namespace.as_deref())
+                        .is_some();
+                    let rule_name = if taken { format!("{service}-rollout") } else { service.clone() };
+                    new_resources.push(destination_rule::with_subsets(
+                        &rule_name,
+                        namespace.as_deref(),
+                        &service,
+                        &service_selector,
+                    ));
+                    subset_rule = Some((rule_name, deployment));
+                }
+            }
+            Traffic::Subset => {
+                self.findings.push(Finding::at(
+                    doc,
+                    &FieldPath::root().key("metadata").key("name"),
+                    Severity::Note,
+                    "convert/subset-without-routes",
+                    "subset traffic needs a VirtualService route to the Service; the Rollout uses a basic canary",
+                ));
+            }
+            Traffic::Host => {
+                for rule in rules {
+                    self.carry_traffic_policy(rule, settings, &service, &mut new_resources);
+                }
+            }
+        }
+
+        // Canary and stable Services.
+        if settings.traffic == Traffic::Host {
+            for derived in [&canary_service, &stable_service] {
+                if self.index.find(Kind::Service, derived, namespace.as_deref()).is_none() {
+                    new_resources.push(services::derived(self.document(planned.service), derived));
+                }
+            }
+        }
+
+        // Analysis.
+        let selection = if settings.traffic == Traffic::Host && routed {
+            Selection::ByService
+        } else {
+            Selection::ByRevision
+        };
+        let analysis_ref = if settings.analysis.mode == AnalysisMode::None {
+            None
+        } else {
+            let template_name = self.analysis_template(
+                &name,
+                namespace.as_deref(),
+                planned,
+                selection,
+                &mut new_resources,
+            );
+            let measured = match selection {
+                Selection::ByService => &canary_service,
+                Selection::ByRevision => &service,
+            };
+            Some(analysis::reference(&template_name, measured))
+        };
+
+        // The canary strategy.
+        let mut canary = Map::new();
+        if settings.traffic == Traffic::Host {
+            canary.insert("canaryService".to_owned(), json!(canary_service));
+            canary.insert("stableService".to_owned(), json!(stable_service));
+        }
+        if selection == Selection::ByRevision && analysis_ref.is_some() {
+            canary.insert(
+                "canaryMetadata".to_owned(),
+                json!({ "labels": { analysis::REVISION_LABEL: "canary" } }),
+            );
+            canary.insert(
+                "stableMetadata".to_owned(),
+                json!({ "labels": { analysis::REVISION_LABEL: "stable" } }),
+            );
+        }
+        let doc = self.document(deployment);
+        canary.extend(rollout::surge_settings(doc, &mut self.findings));
+        if routed {
+            let mut istio = Map::new();
+            if let [single] = references.as_slice() {
+                istio.insert("virtualService".to_owned(), single.clone());
+            } else {
+                istio.insert("virtualServices".to_owned(), Value::Array(references));
+            }
+            if let Some((rule_name, _)) = &subset_rule {
+                istio.insert(
+                    "destinationRule".to_owned(),
+                    json!({
+                        "name": rule_name,
+                        "canarySubsetName": destination_rule::CANARY_SUBSET,
+                        "stableSubsetName": destination_rule::STABLE_SUBSET,
+                    }),
+                );
+            }
+            canary.insert("trafficRouting".to_owned(), json!({ "istio": istio }));
+        }
+        let step_analysis = settings.analysis.mode == AnalysisMode::Step;
+        let argo_steps = steps::to_argo(&settings.steps, analysis_ref.as_ref(), step_analysis);
+        if settings.analysis.mode == AnalysisMode::Background
+            && let Some(Value::Object(mut reference)) = analysis_ref.clone()
+        {
+            if let Some(start) = steps::first_step_with_traffic(&argo_steps) {
+                reference.insert("startingStep".to_owned(), json!(start));
+            }
+            canary.insert("analysis".to_owned(), Value::Object(reference));
+        }
+        canary.insert("steps".to_owned(), Value::Array(argo_steps));
+
+        // Autoscalers.
+        let has_autoscaler = !planned.app.autoscalers.is_empty();
+        for &scaler in &planned.app.autoscalers {
+            autoscaler::retarget(self.working_copy(scaler), &name);
+        }
+
+        let doc = self.document(deployment);
+        let rollout = rollout::build(doc, canary, settings, has_autoscaler, &mut self.findings)?;
+        match settings.mode {
+            Mode::Template => {
+                self.replaced.insert(deployment, rollout);
+            }
+            Mode::WorkloadRef => new_resources.insert(0, rollout),
+        }
+        self.added.entry(deployment).or_default().extend(new_resources);
+        Ok(())
+    }
+
+    /// In host mode a DestinationRule for the original host no longer applies to the new
+    /// hosts: copy its traffic policy to rules for them, or warn.
+    fn carry_traffic_policy(
+        &mut self,
+        rule: usize,
+        settings: &crate::plan::settings::Settings,
+        service: &str,
+        new_resources: &mut Vec<Value>,
+    ) {
+        let doc = self.document(rule);
+        if doc.value.pointer("/spec/trafficPolicy").is_none() {
+            return;
+        }
+        let policy_path = FieldPath::parse("spec.trafficPolicy");
+        match settings.destination_rule_policy {
+            crate::plan::settings::DestinationRulePolicy::Warn => {
+                self.findings.push(
+                    Finding::at(
+                        doc,
+                        &policy_path,
+                        Severity::Warning,
+                        "convert/traffic-policy-not-applied",
+                        format!(
+                            "this trafficPolicy applies to host {service} only, not to {service}{} and {service}{}",
+                            settings.stable_suffix, settings.canary_suffix
+                        ),
+                    )
+                    .with_hint("copy it to DestinationRules for the new hosts (destinationRulePolicy: copy)"),
+                );
+            }
+            crate::plan::settings::DestinationRulePolicy::Copy => {
+                let rule_name = doc.name().to_owned();
+                let namespace = doc.namespace().map(str::to_owned);
+                for suffix in [&settings.stable_suffix, &settings.canary_suffix] {
+                    let name = format!("{rule_name}{suffix}");
+                    if self
+                        .index
+                        .find(Kind::DestinationRule, &name, namespace.as_deref())
+                        .is_none()
+                    {
+                        new_resources.push(destination_rule::copy_for_service(
+                            self.document(rule),
+                            &name,
+                            &format!("{service}{suffix}"),
+                        ));
+                    }
+                }
+                self.findings.push(Finding::at(
+                    self.document(rule),
+                    &policy_path,
+                    Severity::Note,
+                    "convert/traffic-policy-copied",
+                    format!(
+                        "trafficPolicy copied to {rule_name}{} and {rule_name}{} for the new hosts",
+                        settings.stable_suffix, settings.canary_suffix
+                    ),
+                ));
+            }
+        }
+    }
+
+    /// The name of the AnalysisTemplate for this app, adding it to `new_resources` when this
+    /// run has not written it yet and the input does not have it. Apps of a namespace share a
+    /// template when their analysis settings agree.
+    fn analysis_template(
+        &mut self,
+        rollout: &str,
+        namespace: Option<&str>,
+        planned: &PlannedApp,
+        selection: Selection,
+        new_resources: &mut Vec<Value>,
+    ) -> String {
+        let shared = analysis::template_name(&planned.settings.analysis, selection);
+        if self.index.find(Kind::AnalysisTemplate, &shared, namespace).is_some() {
+            return shared;
+        }
+        let template = analysis::template(&shared, namespace, &planned.settings.analysis, selection);
+        let key = (namespace.map(str::to_owned), shared.clone());
+        match self.templates.get(&key) {
+            Some(existing) if *existing == template => shared,
+            Some(_) => {
+                let own = format!("{rollout}-{shared}");
+                new_resources.push(analysis::template(&own, namespace, &planned.settings.analysis, selection));
+                own
+            }
+            None => {
+                self.templates.insert(key, template.clone());
+                new_resources.push(template);
+                shared
+            }
+        }
+    }
+}

@@ -1,0 +1,297 @@
+//! Rewriting VirtualService routes so that Argo Rollouts can shift their weights, and the
+//! `trafficRouting.istio` entry that tells the controller which routes are its own.
+//!
+//! Every route that reaches the app's Service gets exactly two destinations, stable with
+//! weight 100 and canary with weight 0, on the same port, with the host written in the form
+//! the user wrote it. Everything else in the route and the VirtualService stays as it was.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value, json};
+
+use super::object;
+use crate::finding::{Finding, Severity};
+use crate::index::host::ServiceHost;
+use crate::index::{RouteKind, RouteRef};
+use crate::load::{Document, FieldPath};
+
+/// The annotation that names the Rollout owning a VirtualService's weights.
+pub const ROLLOUT_ANNOTATION: &str = "rolloutify.io/rollout";
+
+/// Where the two destinations of a managed route point.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Split {
+    /// Two Services (`<svc>-stable`, `<svc>-canary`).
+    Hosts { stable: String, canary: String },
+    /// Two subsets of the Service's DestinationRule.
+    Subsets { stable: String, canary: String },
+}
+
+/// What the Rollout must list for one VirtualService.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ManagedRoutes {
+    pub http: Vec<String>,
+    pub tls: Vec<Value>,
+    pub tcp: Vec<Value>,
+}
+
+impl ManagedRoutes {
+    pub fn is_empty(&self) -> bool {
+        self.http.is_empty() && self.tls.is_empty() && self.tcp.is_empty()
+    }
+
+    /// The `virtualService` entry of `trafficRouting.istio`.
+    pub fn to_reference(&self, name: String) -> Value {
+        let mut entry = Map::new();
+        entry.insert("name".to_owned(), json!(name));
+        if !self.http.is_empty() {
+            entry.insert("routes".to_owned(), json!(self.http));
+        }
+        if !self.tls.is_empty() {
+            entry.insert("tlsRoutes".to_owned(), json!(self.tls));
+        }
+        if !self.tcp.is_empty() {
+            entry.insert("tcpRoutes".to_owned(), json!(self.tcp));
+        }
+        Value::Object(entry)
+    }
+}
+
+/// Rewrites the routes of one VirtualService (`value`, the working copy of `document`) that
+/// `refs` point at. Returns the routes the Rollout must list.
+pub fn rewrite(
+    document: &Document,
+    value: &mut Value,
+    refs: &[&RouteRef],
+    split: &Split,
+    route_name: &str,
+    rollout: &str,
+    findings: &mut Vec<Finding>,
+) -> ManagedRoutes {
+    let mut managed = ManagedRoutes::default();
+    let mut by_route: BTreeMap<(RouteKind, usize), Vec<usize>> = BTreeMap::new();
+    for r in refs {
+        by_route.entry((r.kind, r.route)).or_default().push(r.destination);
+    }
+    let mut used_names: Vec<String> = value
+        .pointer("/spec/http")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|route| route.get("name").and_then(Value::as_str).map(str::to_owned))
+        .collect();
+    for ((kind, index), destinations) in by_route {
+        let route_path = FieldPath::root().key("spec").key(kind.field()).index(index);
+        let Some(route) = value
+            .pointer_mut(&format!("/spec/{}/{index}", kind.field()))
+            .and_then(Value::as_object_mut)
+        else {
+            continue;
+        };
+        let all = route.get("route").and_then(Value::as_array).map_or(0, Vec::len);
+        if destinations.len() != all {
+            let others: Vec<String> = route
+                .get("route")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .enumerate()
+                .filter(|(d, _)| !destinations.contains(d))
+                .filter_map(|(_, d)| d.pointer("/destination/host").and_then(Value::as_str).map(str::to_owned))
+                .collect();
+            findings.push(
+                Finding::at(
+                    document,
+                    &route_path.clone().key("route"),
+                    Severity::Warning,
+                    "convert/mixed-route",
+                    format!(
+                        "{} route {index} also sends traffic to {}; it is left as it is and not managed by the Rollout",
+                        kind.field(),
+                        others.join(", ")
+                    ),
+                )
+                .with_hint("Argo Rollouts deletes non-zero destinations that are neither stable nor canary; split this route in two (one per service) to have the app's part managed"),
+            );
+            continue;
+        }
+        let identity = match kind {
+            RouteKind::Http => None,
+            RouteKind::Tls | RouteKind::Tcp => match match_identity(kind, route) {
+                Some(identity) => Some(identity),
+                None => {
+                    findings.push(
+                        Finding::at(
+                            document,
+                            &route_path,
+                            Severity::Warning,
+                            "convert/unmatchable-route",
+                            format!(
+                                "{} route {index} has no match with a port{}; Argo Rollouts cannot refer to it, so it is not managed",
+                                kind.field(),
+                                if kind == RouteKind::Tls { " and sniHosts" } else { "" }
+                            ),
+                        )
+                        .with_hint("add a `match` with `port` (and `sniHosts` for tls) to the route"),
+                    );
+                    continue;
+                }
+            },
+        };
+        let Some(first) = route
+            .get("route")
+            .and_then(Value::as_array)
+            .and_then(|d| d.first())
+            .cloned()
+        else {
+            continue;
+        };
+        if destinations.len() > 1 {
+            findings.push(Finding::at(
+                document,
+                &route_path.clone().key("route"),
+                Severity::Note,
+                "convert/route-collapsed",
+                format!(
+                    "{} route {index} had {} destinations for the app; they become stable and canary",
+                    kind.field(),
+                    destinations.len()
+                ),
+            ));
+        }
+        route.insert(
+            "route".to_owned(),
+            json!([destination(&first, split, true), destination(&first, split, false)]),
+        );
+        match kind {
+            RouteKind::Http => {
+                let name = match route.get("name").and_then(Value::as_str) {
+                    Some(name) => name.to_owned(),
+                    None => {
+                        let name = unique_name(route_name, &used_names);
+                        used_names.push(name.clone());
+                        object::insert_first(route, "name", json!(name));
+                        name
+                    }
+                };
+                managed.http.push(name);
+            }
+            RouteKind::Tls => managed.tls.extend(identity),
+            RouteKind::Tcp => managed.tcp.extend(identity),
+        }
+    }
+    if !managed.is_empty()
+        && let Some(metadata) = object::object_at(value, &["metadata"])
+    {
+        let annotations = match metadata.get_mut("annotations") {
+            Some(Value::Object(map)) => map,
+            _ => {
+                metadata.insert("annotations".to_owned(), json!({}));
+                match metadata.get_mut("annotations") {
+                    Some(Value::Object(map)) => map,
+                    _ => return managed,
+                }
+            }
+        };
+        let owners = match annotations.get(ROLLOUT_ANNOTATION).and_then(Value::as_str) {
+            Some(existing) if !existing.split(',').any(|o| o == rollout) => format!("{existing},{rollout}"),
+            Some(existing) => existing.to_owned(),
+            None => rollout.to_owned(),
+        };
+        annotations.insert(ROLLOUT_ANNOTATION.to_owned(), json!(owners));
+    }
+    managed
+}
+
+/// `name`, or `name-2`, `name-3`… whichever is not taken.
+fn unique_name(base: &str, used: &[String]) -> String {
+    if !used.iter().any(|u| u == base) {
+        return base.to_owned();
+    }
+    (2..)
+        .map(|n| format!("{base}-{n}"))
+        .find(|candidate| !used.contains(candidate))
+        .unwrap_or_else(|| base.to_owned())
+}
+
+/// How a Rollout names a tls route (`port` + `sniHosts`) or a tcp route (`port`): from the
+/// route's first match that has a port.
+fn match_identity(kind: RouteKind, route: &Map<String, Value>) -> Option<Value> {
+    let matches = route.get("match")?.as_array()?;
+    matches.iter().find_map(|m| {
+        let port = m.get("port")?.as_u64()?;
+        match kind {
+            RouteKind::Tls => {
+                let hosts = m.get("sniHosts")?.as_array()?;
+                (!hosts.is_empty()).then(|| json!({ "port": port, "sniHosts": hosts }))
+            }
+            _ => Some(json!({ "port": port })),
+        }
+    })
+}
+
+/// One of the two destinations, shaped like the route's first destination so that `port`,
+/// `headers` and key order carry over.
+fn destination(template: &Value, split: &Split, stable: bool) -> Value {
+    let mut out = template.as_object().cloned().unwrap_or_default();
+    let mut destination = out
+        .get("destination")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let host = destination
+        .get("host")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    match split {
+        Split::Hosts { stable: s, canary: c } => {
+            let service = if stable { s } else { c };
+            let new_host = ServiceHost::parse(&host)
+                .map_or_else(|| service.clone(), |h| h.with_service(service));
+            destination.insert("host".to_owned(), json!(new_host));
+            object::remove(&mut destination, "subset");
+        }
+        Split::Subsets { stable: s, canary: c } => {
+            let subset = if stable { s } else { c };
+            object::insert_after(&mut destination, "host", "subset", json!(subset));
+        }
+    }
+    out.insert("destination".to_owned(), Value::Object(destination));
+    let weight = json!(if stable { 100 } else { 0 });
+    object::insert_after(&mut out, "destination", "weight", weight);
+    Value::Object(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn destinations_keep_form_and_port() {
+        let first = json!({"destination": {"host": "web.shop.svc.cluster.local", "subset": "v1", "port": {"number": 80}}, "headers": {"request": {"set": {"x": "1"}}}});
+        let split = Split::Hosts {
+            stable: "web-stable".into(),
+            canary: "web-canary".into(),
+        };
+        assert_eq!(
+            destination(&first, &split, true),
+            json!({"destination": {"host": "web-stable.shop.svc.cluster.local", "port": {"number": 80}}, "weight": 100, "headers": {"request": {"set": {"x": "1"}}}})
+        );
+        let subsets = Split::Subsets {
+            stable: "stable".into(),
+            canary: "canary".into(),
+        };
+        assert_eq!(
+            destination(&json!({"destination": {"host": "web", "port": {"number": 80}}}), &subsets, false),
+            json!({"destination": {"host": "web", "subset": "canary", "port": {"number": 80}}, "weight": 0})
+        );
+    }
+
+    #[test]
+    fn names_are_unique() {
+        let used = vec!["primary".to_owned(), "primary-2".to_owned()];
+        assert_eq!(unique_name("primary", &used), "primary-3");
+        assert_eq!(unique_name("main", &used), "main");
+    }
+}

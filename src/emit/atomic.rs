@@ -1,0 +1,149 @@
+//! All-or-nothing writes: every file goes to a temporary file beside its target first, and
+//! only when all of them are written are they renamed into place.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Why the output could not be written. Nothing was changed when this is returned.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    /// Returned when a file or directory cannot be created or written.
+    #[error("{path}: cannot write: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// Returned when a target is a symbolic link, which could point out of the tree.
+    #[error("{path}: is a symbolic link; rolloutify does not write through links")]
+    Symlink { path: String },
+    /// Returned when an output path would land outside the output directory.
+    #[error("{path}: would be written outside {root}")]
+    OutsideTree { path: String, root: String },
+}
+
+impl WriteError {
+    pub fn hint(&self) -> &'static str {
+        match self {
+            WriteError::Io { .. } => "check that the directory exists and is writable; nothing was written",
+            WriteError::Symlink { .. } => "replace the link by the file it points to, or write elsewhere with -o DIR",
+            WriteError::OutsideTree { .. } => "give input paths inside the current directory when writing with -o",
+        }
+    }
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> WriteError + '_ {
+    move |source| WriteError::Io {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+/// Writes every `(path, text)` pair, or none of them.
+pub fn write_all(files: &[(PathBuf, String)]) -> Result<(), WriteError> {
+    let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
+    let result = stage(files, &mut staged);
+    if let Err(error) = result {
+        for (temporary, _) in &staged {
+            let _ = std::fs::remove_file(temporary);
+        }
+        return Err(error);
+    }
+    for (i, (temporary, target)) in staged.iter().enumerate() {
+        if let Err(source) = std::fs::rename(temporary, target) {
+            for (temporary, _) in &staged[i..] {
+                let _ = std::fs::remove_file(temporary);
+            }
+            return Err(WriteError::Io {
+                path: target.display().to_string(),
+                source,
+            });
+        }
+    }
+    Ok(())
+}
+
+fn stage(files: &[(PathBuf, String)], staged: &mut Vec<(PathBuf, PathBuf)>) -> Result<(), WriteError> {
+    for (target, text) in files {
+        if std::fs::symlink_metadata(target).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(WriteError::Symlink {
+                path: target.display().to_string(),
+            });
+        }
+        let directory = match target.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        std::fs::create_dir_all(&directory).map_err(io(&directory))?;
+        let mut temporary = tempfile::Builder::new()
+            .prefix(".rolloutify-")
+            .suffix(".tmp")
+            .tempfile_in(&directory)
+            .map_err(io(target))?;
+        temporary.write_all(text.as_bytes()).map_err(io(target))?;
+        temporary.as_file().sync_all().map_err(io(target))?;
+        if let Ok(metadata) = std::fs::metadata(target) {
+            let _ = std::fs::set_permissions(temporary.path(), metadata.permissions());
+        }
+        let (_, path) = temporary.keep().map_err(|e| WriteError::Io {
+            path: target.display().to_string(),
+            source: e.error,
+        })?;
+        staged.push((path, target.clone()));
+    }
+    Ok(())
+}
+
+/// The path under `root` that mirrors `input` (a relative path inside the current directory).
+pub fn mirrored(root: &Path, input: &Path) -> Result<PathBuf, WriteError> {
+    let outside = || WriteError::OutsideTree {
+        path: input.display().to_string(),
+        root: root.display().to_string(),
+    };
+    let relative = if input.is_absolute() {
+        let cwd = std::env::current_dir().map_err(io(input))?;
+        input.strip_prefix(&cwd).map_err(|_| outside())?.to_path_buf()
+    } else {
+        input.to_path_buf()
+    };
+    let mut out = root.to_path_buf();
+    for component in relative.components() {
+        match component {
+            std::path::Component::Normal(part) => out.push(part),
+            std::path::Component::CurDir => {}
+            _ => return Err(outside()),
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_everything_or_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let good = dir.path().join("a.yaml");
+        std::fs::write(&good, "old\n").unwrap();
+        let blocked = dir.path().join("file-not-dir");
+        std::fs::write(&blocked, "x").unwrap();
+        let files = vec![
+            (good.clone(), "new\n".to_owned()),
+            (blocked.join("b.yaml"), "b\n".to_owned()),
+        ];
+        assert!(write_all(&files).is_err());
+        assert_eq!(std::fs::read_to_string(&good).unwrap(), "old\n");
+        let leftovers = std::fs::read_dir(dir.path()).unwrap().count();
+        assert_eq!(leftovers, 2);
+        write_all(&files[..1]).unwrap();
+        assert_eq!(std::fs::read_to_string(&good).unwrap(), "new\n");
+    }
+
+    #[test]
+    fn mirrors_inside_the_root_only() {
+        let root = Path::new("out");
+        assert_eq!(mirrored(root, Path::new("./apps/web.yaml")).unwrap(), Path::new("out/apps/web.yaml"));
+        assert!(mirrored(root, Path::new("../x.yaml")).is_err());
+    }
+}

@@ -1,0 +1,156 @@
+//! Emit: the converted documents as one stream (YAML or JSON), or as files that mirror the
+//! input, where documents that did not change keep their exact text, comments included.
+
+pub mod atomic;
+pub mod yaml;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+
+use crate::convert::{Conversion, Origin, Output};
+use crate::load::{Document, Source};
+
+/// The output format of a stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Format {
+    #[default]
+    Yaml,
+    /// One `kind: List` holding every document, which kubectl applies as is.
+    Json,
+}
+
+/// The whole converted stream.
+pub fn render_stream(outputs: &[Output], format: Format) -> String {
+    match format {
+        Format::Yaml => {
+            let values: Vec<&Value> = outputs.iter().map(|o| &o.value).collect();
+            let mut out = String::new();
+            yaml::write_stream(&mut out, &values);
+            out
+        }
+        Format::Json => {
+            let items: Vec<&Value> = outputs.iter().map(|o| &o.value).collect();
+            let list = json!({ "apiVersion": "v1", "kind": "List", "items": items });
+            let mut text = serde_json::to_string_pretty(&list).unwrap_or_default();
+            text.push('\n');
+            text
+        }
+    }
+}
+
+/// The new text of one input file.
+#[derive(Debug, Clone)]
+pub struct FileOutput {
+    pub source: Arc<Source>,
+    pub text: String,
+    /// Whether `text` differs from the file's text.
+    pub changed: bool,
+}
+
+impl FileOutput {
+    pub fn path(&self) -> Option<PathBuf> {
+        self.source.path().map(PathBuf::from)
+    }
+}
+
+/// The new text of every input file, in input order. New resources go into the file of the
+/// document they follow.
+pub fn render_files(sources: &[Arc<Source>], documents: &[Document], conversion: &Conversion) -> Vec<FileOutput> {
+    sources
+        .iter()
+        .map(|source| {
+            let mine: Vec<&Output> = conversion
+                .outputs
+                .iter()
+                .filter(|o| {
+                    let index = match o.origin {
+                        Origin::Input { document, .. } => document,
+                        Origin::Added { after } => after,
+                    };
+                    Arc::ptr_eq(&documents[index].source, source)
+                })
+                .collect();
+            let untouched = mine
+                .iter()
+                .all(|o| matches!(o.origin, Origin::Input { changed: false, .. }));
+            let text = if untouched {
+                source.text.clone()
+            } else {
+                splice(source, documents, &mine).unwrap_or_else(|| {
+                    let values: Vec<&Value> = mine.iter().map(|o| &o.value).collect();
+                    let mut out = String::new();
+                    yaml::write_stream(&mut out, &values);
+                    out
+                })
+            };
+            FileOutput {
+                changed: text != source.text,
+                source: Arc::clone(source),
+                text,
+            }
+        })
+        .collect()
+}
+
+/// Rebuilds a file's text keeping the exact text of unchanged documents. `None` when the file
+/// cannot be cut into one chunk per document (directives, `...` markers, `kind: List` items,
+/// documents that start on their `---` line), in which case the caller writes it anew.
+fn splice(source: &Source, documents: &[Document], outputs: &[&Output]) -> Option<String> {
+    let lines: Vec<&str> = source.text.split_inclusive('\n').collect();
+    if lines.iter().any(|l| l.starts_with("...") || l.starts_with('%')) {
+        return None;
+    }
+    let is_marker = |line: &str| {
+        let line = line.trim_end();
+        line == "---" || line.starts_with("--- ") || line.starts_with("---\t")
+    };
+    // A chunk starts at the first line and at every `---` line after it.
+    let mut starts: Vec<usize> = vec![0];
+    starts.extend((1..lines.len()).filter(|&i| is_marker(lines[i])));
+    let chunk_of = |line_index: usize| starts.iter().rposition(|&s| s <= line_index).unwrap_or(0);
+
+    // What replaces each chunk's document, and what follows it.
+    let mut replacement: Vec<Option<(usize, &Value)>> = vec![None; starts.len()];
+    let mut following: Vec<Vec<&Value>> = vec![Vec::new(); starts.len()];
+    let mut seen = vec![false; starts.len()];
+    let mut last_chunk = 0;
+    for output in outputs {
+        match output.origin {
+            Origin::Input { document, changed } => {
+                let doc = &documents[document];
+                let content = doc.spans.position().line.checked_sub(1)?;
+                let chunk = chunk_of(content);
+                if doc.item.is_some() || seen[chunk] || (content == starts[chunk] && is_marker(lines[content])) {
+                    return None;
+                }
+                seen[chunk] = true;
+                last_chunk = chunk;
+                if changed {
+                    replacement[chunk] = Some((content, &output.value));
+                }
+            }
+            Origin::Added { .. } => following[last_chunk].push(&output.value),
+        }
+    }
+    let mut out = String::with_capacity(source.text.len());
+    for (chunk, &start) in starts.iter().enumerate() {
+        let end = starts.get(chunk + 1).copied().unwrap_or(lines.len());
+        match replacement[chunk] {
+            Some((content, value)) => {
+                out.push_str(&lines[start..content].concat());
+                yaml::write_document(&mut out, value);
+            }
+            None => out.push_str(&lines[start..end].concat()),
+        }
+        for value in &following[chunk] {
+            if !out.is_empty() && !out.ends_with('\n') {
+                out.push('\n');
+            }
+            out.push_str("---\n");
+            yaml::write_document(&mut out, value);
+        }
+    }
+    Some(out)
+}

@@ -1,0 +1,130 @@
+//! A Kubernetes object as read from a file, with where each of its fields was written.
+
+use std::fmt;
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use super::position::{FieldPath, Position, SpanTree};
+use super::source::Source;
+
+/// One object of the input.
+#[derive(Debug, Clone)]
+pub struct Document {
+    pub source: Arc<Source>,
+    /// 0-based index of the document in its file, counting empty documents.
+    pub index: usize,
+    /// Index in the `items` of a `kind: List` document, for objects that came from one.
+    pub item: Option<usize>,
+    /// Line where the document starts in its file.
+    pub start_line: usize,
+    pub value: Value,
+    pub spans: SpanTree,
+}
+
+/// A place in the input: file, line and column.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Location {
+    pub file: String,
+    pub position: Position,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.file, self.position)
+    }
+}
+
+impl Document {
+    pub fn str_at(&self, pointer: &str) -> Option<&str> {
+        self.value.pointer(pointer).and_then(Value::as_str)
+    }
+
+    pub fn api_version(&self) -> &str {
+        self.str_at("/apiVersion").unwrap_or_default()
+    }
+
+    pub fn kind(&self) -> &str {
+        self.str_at("/kind").unwrap_or_default()
+    }
+
+    /// The API group (`apps`, `networking.istio.io`; empty for the core group).
+    pub fn group(&self) -> &str {
+        match self.api_version().rsplit_once('/') {
+            Some((group, _)) => group,
+            None => "",
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        self.str_at("/metadata/name").unwrap_or_default()
+    }
+
+    /// The namespace written in the document; `None` means "the namespace of the run".
+    pub fn namespace(&self) -> Option<&str> {
+        self.str_at("/metadata/namespace").filter(|ns| !ns.is_empty())
+    }
+
+    /// Where the node at `path` was written (or its nearest written ancestor).
+    pub fn location(&self, path: &FieldPath) -> Location {
+        let relative = self.spans.locate(path);
+        Location {
+            file: self.source.name(),
+            position: relative,
+        }
+    }
+
+    /// `Kind/namespace/name`, or `Kind/name` without a namespace.
+    pub fn resource_id(&self) -> String {
+        match self.namespace() {
+            Some(ns) => format!("{}/{}/{}", self.kind(), ns, self.name()),
+            None => format!("{}/{}", self.kind(), self.name()),
+        }
+    }
+
+    /// `file (document N)`, for messages about a whole document.
+    pub fn describe(&self) -> String {
+        match self.item {
+            Some(item) => format!(
+                "{} (document {}, item {})",
+                self.source.name(),
+                self.index + 1,
+                item + 1
+            ),
+            None => format!("{} (document {})", self.source.name(), self.index + 1),
+        }
+    }
+
+    pub(super) fn is_list(&self) -> bool {
+        self.kind().ends_with("List") && self.value.get("items").is_some_and(Value::is_array)
+    }
+
+    /// The objects of a `kind: List`, each with the positions of its own subtree.
+    pub(super) fn list_items(self) -> Vec<Document> {
+        let SpanTree::Mapping(_, entries) = &self.spans else {
+            return Vec::new();
+        };
+        let Some((_, _, SpanTree::Sequence(_, item_spans))) =
+            entries.iter().find(|(k, _, _)| k == "items")
+        else {
+            return Vec::new();
+        };
+        let Some(items) = self.value.get("items").and_then(Value::as_array) else {
+            return Vec::new();
+        };
+        items
+            .iter()
+            .zip(item_spans)
+            .enumerate()
+            .filter(|(_, (value, _))| value.is_object())
+            .map(|(i, (value, spans))| Document {
+                source: Arc::clone(&self.source),
+                index: self.index,
+                item: Some(i),
+                start_line: spans.position().line,
+                value: value.clone(),
+                spans: spans.clone(),
+            })
+            .collect()
+    }
+}

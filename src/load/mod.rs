@@ -1,0 +1,381 @@
+//! Load: paths and standard input → documents with the position of every node.
+//!
+//! Directories are walked with the `ignore` crate (`.gitignore` respected, hidden files and
+//! kustomization files skipped), files are sorted so that every run sees them in one order,
+//! and each file is parsed once.
+
+mod document;
+mod limits;
+mod position;
+mod source;
+mod walk;
+pub mod yaml;
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub use document::{Document, Location};
+pub use limits::Limits;
+pub use position::{FieldPath, PathSegment, Position, SpanTree};
+pub use source::{Origin, Source};
+pub use walk::is_manifest_file;
+use yaml::YamlError;
+
+/// What to read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    Path(PathBuf),
+    Stdin,
+}
+
+/// How to read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadOptions {
+    pub limits: Limits,
+    /// Skip what `.gitignore` and `.ignore` files exclude when walking directories.
+    pub respect_ignore_files: bool,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        LoadOptions {
+            limits: Limits::default(),
+            respect_ignore_files: true,
+        }
+    }
+}
+
+/// Everything one run read.
+#[derive(Debug, Clone, Default)]
+pub struct Loaded {
+    /// Every source read, in the order its documents appear.
+    pub sources: Vec<Arc<Source>>,
+    pub documents: Vec<Document>,
+}
+
+/// Why input could not be read. Each message names the file and, where there is one, the line
+/// and column; [`LoadError::hint`] says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// Returned when a path given on the command line does not exist.
+    #[error("{path}: no such file or directory")]
+    NotFound { path: String },
+    /// Returned when a file or directory cannot be read.
+    #[error("{path}: cannot read: {source}")]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// Returned when walking a directory fails (a symlink loop, a permission problem).
+    #[error("{path}: {message}")]
+    Walk { path: String, message: String },
+    /// Returned when a file is larger than the limit.
+    #[error("{file}: file is {size} bytes, more than the limit of {limit}")]
+    TooLarge { file: String, size: u64, limit: u64 },
+    /// Returned when a file is not UTF-8 text.
+    #[error("{file}:{position}: not UTF-8 text (a binary file?)")]
+    NotUtf8 { file: String, position: Position },
+    /// Returned when a file holds Helm or Go template syntax, which is not YAML yet.
+    #[error("{file}:{position}: Helm/Go template syntax (`{snippet}`) is not a manifest")]
+    Template {
+        file: String,
+        position: Position,
+        snippet: String,
+    },
+    /// Returned when the YAML cannot be parsed.
+    #[error("{file}:{position}: {source}", position = source.position())]
+    Yaml {
+        file: String,
+        #[source]
+        source: YamlError,
+    },
+    /// Returned when a document is not a mapping (e.g. a list of patches).
+    #[error("{file}:{position}: document {document} is a {found}, not a Kubernetes object")]
+    NotAnObject {
+        file: String,
+        document: usize,
+        position: Position,
+        found: &'static str,
+    },
+    /// Returned when a document has no `kind` or `apiVersion`.
+    #[error("{file}:{position}: document {document} has no `{field}`")]
+    MissingField {
+        file: String,
+        document: usize,
+        position: Position,
+        field: &'static str,
+    },
+}
+
+impl LoadError {
+    /// What the user can do about it.
+    pub fn hint(&self) -> &'static str {
+        match self {
+            LoadError::NotFound { .. } => "check the path; give files, directories, or - for standard input",
+            LoadError::Read { .. } => "check the file's permissions",
+            LoadError::Walk { .. } => "remove the loop or exclude the directory in .gitignore/.ignore",
+            LoadError::TooLarge { .. } => "raise the limit with --max-file-size if the file is really a manifest",
+            LoadError::NotUtf8 { .. } => "manifests are UTF-8 text; exclude binary files in .gitignore/.ignore",
+            LoadError::Template { .. } => "render the chart first (helm template … | rolloutify convert -) and convert its output",
+            LoadError::Yaml { source, .. } => match source {
+                YamlError::DuplicateKey { .. } => "remove one of the two keys; Kubernetes refuses duplicate keys",
+                YamlError::AliasBudget { .. } => "expand the aliases by hand, or raise --max-alias-nodes",
+                YamlError::TooDeep { .. } => "real manifests nest far less; check the file, or raise --max-depth",
+                YamlError::TooManyDocuments { .. } => "split the file, or raise --max-documents",
+                _ => "fix the YAML at that position (kubectl apply would refuse it too)",
+            },
+            LoadError::NotAnObject { .. } | LoadError::MissingField { .. } => {
+                "only Kubernetes objects (apiVersion, kind, metadata) can be read; move other YAML (kustomize patches, Helm values) out of the paths given, or list it in .gitignore/.ignore"
+            }
+        }
+    }
+
+    /// The file the error is about.
+    pub fn file(&self) -> &str {
+        match self {
+            LoadError::NotFound { path } | LoadError::Read { path, .. } | LoadError::Walk { path, .. } => path,
+            LoadError::TooLarge { file, .. }
+            | LoadError::NotUtf8 { file, .. }
+            | LoadError::Template { file, .. }
+            | LoadError::Yaml { file, .. }
+            | LoadError::NotAnObject { file, .. }
+            | LoadError::MissingField { file, .. } => file,
+        }
+    }
+}
+
+/// Reads every input, in order, and parses every document.
+pub fn load(inputs: &[Input], options: &LoadOptions) -> Result<Loaded, LoadError> {
+    let mut sources = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for input in inputs {
+        match input {
+            Input::Stdin => {
+                let mut bytes = Vec::new();
+                std::io::stdin()
+                    .lock()
+                    .take(options.limits.max_file_bytes.saturating_add(1))
+                    .read_to_end(&mut bytes)
+                    .map_err(|source| LoadError::Read {
+                        path: "<stdin>".to_owned(),
+                        source,
+                    })?;
+                sources.push(source_from_bytes(Origin::Stdin, bytes, &options.limits)?);
+            }
+            Input::Path(path) => {
+                for file in walk::files_under(path, options)? {
+                    if seen.insert(file.clone()) {
+                        sources.push(read_file(&file, &options.limits)?);
+                    }
+                }
+            }
+        }
+    }
+    let sources: Vec<Arc<Source>> = sources.into_iter().map(Arc::new).collect();
+    let mut documents = Vec::new();
+    for source in &sources {
+        documents.extend(parse_source(source, &options.limits)?);
+    }
+    Ok(Loaded { sources, documents })
+}
+
+/// Parses text that did not come from a file (tests, plugins reading standard input).
+pub fn load_text(name: &str, text: &str, limits: &Limits) -> Result<Loaded, LoadError> {
+    let source = Arc::new(Source {
+        origin: Origin::File(PathBuf::from(name)),
+        text: text.to_owned(),
+    });
+    let documents = parse_source(&source, limits)?;
+    Ok(Loaded {
+        sources: vec![source],
+        documents,
+    })
+}
+
+fn read_file(path: &Path, limits: &Limits) -> Result<Source, LoadError> {
+    let name = path.display().to_string();
+    let metadata = std::fs::metadata(path).map_err(|source| LoadError::Read {
+        path: name.clone(),
+        source,
+    })?;
+    if metadata.len() > limits.max_file_bytes {
+        return Err(LoadError::TooLarge {
+            file: name,
+            size: metadata.len(),
+            limit: limits.max_file_bytes,
+        });
+    }
+    let bytes = std::fs::read(path).map_err(|source| LoadError::Read { path: name, source })?;
+    source_from_bytes(Origin::File(path.to_path_buf()), bytes, limits)
+}
+
+fn source_from_bytes(origin: Origin, bytes: Vec<u8>, limits: &Limits) -> Result<Source, LoadError> {
+    let name = Source {
+        origin: origin.clone(),
+        text: String::new(),
+    }
+    .name();
+    if bytes.len() as u64 > limits.max_file_bytes {
+        return Err(LoadError::TooLarge {
+            file: name,
+            size: bytes.len() as u64,
+            limit: limits.max_file_bytes,
+        });
+    }
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(error) => {
+            let valid = error.utf8_error().valid_up_to();
+            let bytes = error.as_bytes();
+            let before = String::from_utf8_lossy(&bytes[..valid]);
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            return Err(LoadError::NotUtf8 {
+                file: name,
+                position: Position::new(line, column),
+            });
+        }
+    };
+    if text.contains('\0') {
+        let before = &text[..text.find('\0').unwrap_or(0)];
+        let line = before.matches('\n').count() + 1;
+        return Err(LoadError::NotUtf8 {
+            file: name,
+            position: Position::new(line, 1),
+        });
+    }
+    let text = match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_owned(),
+        None => text,
+    };
+    Ok(Source { origin, text })
+}
+
+/// Parses one source into documents, expanding `kind: List`.
+pub fn parse_source(source: &Arc<Source>, limits: &Limits) -> Result<Vec<Document>, LoadError> {
+    let file = source.name();
+    if let Some((position, snippet)) = find_template_syntax(&source.text) {
+        return Err(LoadError::Template {
+            file,
+            position,
+            snippet,
+        });
+    }
+    let parsed = yaml::parse_stream(&source.text, limits).map_err(|source| LoadError::Yaml {
+        file: file.clone(),
+        source,
+    })?;
+    let mut documents = Vec::with_capacity(parsed.len());
+    for doc in parsed {
+        let position = doc.spans.position();
+        let found = match &doc.value {
+            serde_json::Value::Object(_) => None,
+            serde_json::Value::Array(_) => Some("sequence"),
+            _ => Some("scalar"),
+        };
+        if let Some(found) = found {
+            return Err(LoadError::NotAnObject {
+                file,
+                document: doc.index + 1,
+                position,
+                found,
+            });
+        }
+        let document = Document {
+            source: Arc::clone(source),
+            index: doc.index,
+            item: None,
+            start_line: doc.start_line,
+            value: doc.value,
+            spans: doc.spans,
+        };
+        for field in ["apiVersion", "kind"] {
+            if !document.value.get(field).is_some_and(|v| v.as_str().is_some_and(|s| !s.is_empty())) {
+                return Err(LoadError::MissingField {
+                    file,
+                    document: doc.index + 1,
+                    position: document.spans.locate(&FieldPath::root().key(field)),
+                    field,
+                });
+            }
+        }
+        if document.is_list() {
+            documents.extend(document.list_items());
+        } else {
+            documents.push(document);
+        }
+    }
+    Ok(documents)
+}
+
+/// Finds Helm or Go template actions (`{{ .Values.x }}`, `{{- if … }}`) outside comments.
+/// Argo Rollouts' own `{{args.name}}` placeholders are not template actions and pass.
+fn find_template_syntax(text: &str) -> Option<(Position, String)> {
+    const WORDS: &[&str] = &[
+        "include", "template", "if", "else", "end", "range", "with", "define", "toYaml", "tpl",
+        "quote", "default", "required", "printf", "block", "nindent", "indent",
+    ];
+    for (number, line) in text.lines().enumerate() {
+        let content = line.trim_start();
+        if content.starts_with('#') {
+            continue;
+        }
+        let mut rest = line;
+        let mut offset = 0;
+        while let Some(at) = rest.find("{{") {
+            let after = rest[at + 2..].trim_start_matches('-').trim_start();
+            let is_action = after.starts_with('.')
+                || after.starts_with('$')
+                || after.starts_with("/*")
+                || WORDS.iter().any(|w| {
+                    after.starts_with(w)
+                        && !after[w.len()..].starts_with(|c: char| c.is_alphanumeric() || c == '_' || c == '.')
+                });
+            if is_action {
+                let column = line[..offset + at].chars().count() + 1;
+                let snippet: String = rest[at..].chars().take(40).collect();
+                return Some((Position::new(number + 1, column), snippet.trim_end().to_owned()));
+            }
+            offset += at + 2;
+            rest = &rest[at + 2..];
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn helm_syntax_is_found_but_argo_args_pass() {
+        assert!(find_template_syntax("query: sum(x{service=\"{{args.service-name}}\"})\n").is_none());
+        let (position, snippet) =
+            find_template_syntax("metadata:\n  name: {{ include \"app.name\" . }}\n").unwrap();
+        assert_eq!(position, Position::new(2, 9));
+        assert!(snippet.starts_with("{{ include"));
+        assert!(find_template_syntax("{{- if .Values.enabled }}\n").is_some());
+        assert!(find_template_syntax("# {{ .Values.x }} in a comment\n").is_none());
+    }
+
+    #[test]
+    fn documents_without_kind_are_refused() {
+        let error = load_text("x.yaml", "apiVersion: v1\nmetadata: {}\n", &Limits::default()).unwrap_err();
+        assert_eq!(error.to_string(), "x.yaml:1:1: document 1 has no `kind`");
+    }
+
+    #[test]
+    fn lists_are_expanded() {
+        let loaded = load_text(
+            "l.yaml",
+            "apiVersion: v1\nkind: List\nitems:\n  - apiVersion: v1\n    kind: Service\n    metadata: {name: a}\n",
+            &Limits::default(),
+        )
+        .unwrap();
+        assert_eq!(loaded.documents.len(), 1);
+        assert_eq!(loaded.documents[0].kind(), "Service");
+        assert_eq!(loaded.documents[0].item, Some(0));
+    }
+}

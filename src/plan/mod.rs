@@ -1,0 +1,200 @@
+//! Plan: which Deployments to convert, through which Service, with which settings.
+
+pub mod settings;
+pub mod steps;
+
+use serde_json::Value;
+
+use crate::config::{AppMatch, Config};
+use crate::finding::{Finding, Severity};
+use crate::index::{App, Index, Kind};
+use crate::load::FieldPath;
+use settings::{CONVERT_ANNOTATION, Settings, SettingsError, SettingsPatch};
+
+/// What the user asked for, beyond the input.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ConvertOptions {
+    pub config: Config,
+    /// Settings given as command-line flags: the last layer.
+    pub flags: SettingsPatch,
+    /// `--select`: when not empty, only matching Deployments are converted (added to the
+    /// config's own `select`).
+    pub select: Vec<AppMatch>,
+}
+
+/// One Deployment to convert.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlannedApp {
+    pub app: App,
+    /// The Service whose traffic is split (an index into the documents).
+    pub service: usize,
+    pub settings: Settings,
+}
+
+/// The Deployments to convert, and what the user should know about the ones left alone.
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    pub apps: Vec<PlannedApp>,
+    pub findings: Vec<Finding>,
+}
+
+/// Why a plan could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    /// Returned when a Deployment's `rolloutify.io/*` annotation or the flags hold a bad value.
+    #[error("{location}: {source}")]
+    Settings {
+        location: crate::load::Location,
+        #[source]
+        source: SettingsError,
+    },
+}
+
+/// Decides what to convert.
+pub fn plan(index: &Index, options: &ConvertOptions) -> Result<Plan, PlanError> {
+    let documents = index.documents;
+    let mut plan = Plan::default();
+    let selectors: Vec<&AppMatch> = options.config.select.iter().chain(&options.select).collect();
+    for deployment in index.of_kind(Kind::Deployment) {
+        let doc = &documents[deployment];
+        let explicitly_selected = !selectors.is_empty();
+        if explicitly_selected && !selectors.iter().any(|s| s.matches(doc)) {
+            continue;
+        }
+        let annotations = doc
+            .value
+            .pointer("/metadata/annotations")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
+        let annotation_path = FieldPath::parse("metadata.annotations").key(CONVERT_ANNOTATION);
+        if annotations.get(CONVERT_ANNOTATION).and_then(Value::as_str) == Some("false") {
+            plan.findings.push(Finding::at(
+                doc,
+                &annotation_path,
+                Severity::Note,
+                "convert/opted-out",
+                format!("not converted: {CONVERT_ANNOTATION} is \"false\""),
+            ));
+            continue;
+        }
+        if let Some(rollout) = index.of_kind(Kind::Rollout).find(|&r| {
+            let rollout = &documents[r];
+            crate::index::host::same_namespace(rollout.namespace(), doc.namespace())
+                && (rollout.name() == doc.name()
+                    || rollout.str_at("/spec/workloadRef/name") == Some(doc.name()))
+        }) {
+            let rollout = &documents[rollout];
+            let already = rollout.str_at("/spec/workloadRef/name") == Some(doc.name());
+            plan.findings.push(Finding::at(
+                doc,
+                &FieldPath::root().key("metadata").key("name"),
+                Severity::Note,
+                "convert/already-converted",
+                if already {
+                    format!("not converted: Rollout {} already references it", rollout.name())
+                } else {
+                    format!("not converted: a Rollout named {} already exists", rollout.name())
+                },
+            ));
+            continue;
+        }
+        let app = index.app(deployment);
+        let Some(service) = primary_service(index, &app) else {
+            plan.findings.push(
+                Finding::at(
+                    doc,
+                    &FieldPath::root().key("metadata").key("name"),
+                    if explicitly_selected { Severity::Warning } else { Severity::Note },
+                    "convert/no-service",
+                    "not converted: no Service selects its pods",
+                )
+                .with_hint("a canary needs a Service to split traffic; add one or include its file in the paths given"),
+            );
+            continue;
+        };
+        let sharing = index.deployments_selected_by(service);
+        if sharing.len() > 1 && !explicitly_selected {
+            let names: Vec<&str> = sharing.iter().map(|&d| documents[d].name()).collect();
+            plan.findings.push(
+                Finding::at(
+                    doc,
+                    &FieldPath::root().key("metadata").key("name"),
+                    Severity::Warning,
+                    "convert/shared-service",
+                    format!(
+                        "not converted: Service {} selects the pods of {} Deployments ({})",
+                        documents[service].name(),
+                        sharing.len(),
+                        names.join(", ")
+                    ),
+                )
+                .with_hint(
+                    "one Rollout replaces all versions of an app: convert the one to keep with --select NAMESPACE/NAME and delete the others",
+                ),
+            );
+            continue;
+        }
+        let settings = settings_for(index, deployment, options, &annotations)?;
+        plan.apps.push(PlannedApp {
+            app,
+            service,
+            settings,
+        });
+    }
+    Ok(plan)
+}
+
+/// The Service to split: the one VirtualService routes name (the first, in input order), else
+/// the one named like the Deployment, else the first that selects its pods.
+fn primary_service(index: &Index, app: &App) -> Option<usize> {
+    if let Some(route) = app.routes.first() {
+        return Some(route.service);
+    }
+    let name = index.documents[app.deployment].name();
+    app.services
+        .iter()
+        .copied()
+        .find(|&s| index.documents[s].name() == name)
+        .or_else(|| app.services.first().copied())
+}
+
+fn settings_for(
+    index: &Index,
+    deployment: usize,
+    options: &ConvertOptions,
+    annotations: &serde_json::Map<String, Value>,
+) -> Result<Settings, PlanError> {
+    let doc = &index.documents[deployment];
+    let at = |path: FieldPath| doc.location(&path);
+    let mut settings = Settings::default();
+    let config_error = |source| PlanError::Settings {
+        location: at(FieldPath::root()),
+        source,
+    };
+    settings.apply(&options.config.defaults).map_err(config_error)?;
+    for app in &options.config.apps {
+        if app.matcher.matches(doc) {
+            settings.apply(&app.patch).map_err(config_error)?;
+        }
+    }
+    let from_annotations =
+        settings::patch_from_annotations(annotations).map_err(|source| PlanError::Settings {
+            location: at(FieldPath::parse("metadata.annotations")),
+            source,
+        })?;
+    settings
+        .apply(&from_annotations)
+        .map_err(|source| PlanError::Settings {
+            location: at(FieldPath::parse("metadata.annotations")),
+            source,
+        })?;
+    settings.apply(&options.flags).map_err(|source| PlanError::Settings {
+        location: crate::load::Location {
+            file: "<command line>".to_owned(),
+            position: crate::load::Position::new(1, 1),
+        },
+        source,
+    })?;
+    Ok(settings)
+}
