@@ -1,4 +1,5 @@
-//! How Kubernetes (go-yaml v2 behind sigs.k8s.io/yaml) and other common YAML readers resolve plain, unquoted scalars.
+//! How plain (unquoted) YAML scalars resolve: exactly as Kubernetes' reader (go-yaml v2 behind
+//! sigs.k8s.io/yaml) does, and whether any other common reader might disagree.
 
 use serde_json::{Number, Value};
 
@@ -108,10 +109,8 @@ fn go_parse_int(s: &str, base: u32) -> Option<i64> {
 fn go_parse_dotted_float(text: &str) -> Option<f64> {
     let bytes = text.as_bytes();
     let separators_ok = bytes.iter().enumerate().all(|(i, &byte)| {
-        let digit_at = |j: Option<usize>| {
-            j.and_then(|j| bytes.get(j))
-                .is_some_and(u8::is_ascii_digit)
-        };
+        let digit_at =
+            |j: Option<usize>| j.and_then(|j| bytes.get(j)).is_some_and(u8::is_ascii_digit);
         byte != b'_' || (digit_at(i.checked_sub(1)) && digit_at(i.checked_add(1)))
     });
     let digits: String = text.chars().filter(|&c| c != '_').collect();
@@ -141,13 +140,11 @@ fn is_decimal_float(text: &str) -> bool {
 
 /// YAML 1.1 `!!int`: `[-+]?(0b[01_]+|0x[0-9a-fA-F_]+|0[0-7_]*|[1-9][0-9_]*)`.
 fn is_yaml11_int(text: &str) -> bool {
-    let mut scan = Scan::new(text);
-    scan.sign();
-    let rest = scan.rest();
+    let unsigned = text.strip_prefix(['+', '-']).unwrap_or(text);
     let all_of = |digits: &[u8], allowed: fn(&u8) -> bool| {
         !digits.is_empty() && digits.iter().all(|b| *b == b'_' || allowed(b))
     };
-    match rest {
+    match unsigned.as_bytes() {
         [b'0', b'b', digits @ ..] => all_of(digits, |b| matches!(b, b'0' | b'1')),
         [b'0', b'x', digits @ ..] => all_of(digits, u8::is_ascii_hexdigit),
         [b'0', digits @ ..] => digits.iter().all(|b| matches!(b, b'0'..=b'7' | b'_')),
@@ -219,7 +216,10 @@ fn is_core_int(text: &str) -> bool {
     } else if let Some(hex) = text.strip_prefix("0x") {
         all_of(hex, u8::is_ascii_hexdigit)
     } else {
-        all_of(text.strip_prefix(['+', '-']).unwrap_or(text), u8::is_ascii_digit)
+        all_of(
+            text.strip_prefix(['+', '-']).unwrap_or(text),
+            u8::is_ascii_digit,
+        )
     }
 }
 
@@ -290,10 +290,14 @@ mod tests {
         for text in ["", "~", "null", "Null", "NULL"] {
             assert_eq!(resolve_plain(text), Value::Null, "{text:?}");
         }
-        for text in ["y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"] {
+        for text in [
+            "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON",
+        ] {
             assert_eq!(resolve_plain(text), json!(true), "{text:?}");
         }
-        for text in ["n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"] {
+        for text in [
+            "n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF",
+        ] {
             assert_eq!(resolve_plain(text), json!(false), "{text:?}");
         }
         for text in ["yES", "nULL", "tRUE", "oN", "Nope", "~~"] {
@@ -367,10 +371,46 @@ mod tests {
     #[test]
     fn other_text_stays_a_string() {
         for text in [
-            ".inf", "-.Inf", "+.INF", ".nan", ".NaN", "1e400", ".5e999", "._5", ".5_", ".", "..5",
-            "0x", "0b", "0o", "0b2", "0x1G", "1.2.3", "1:30", "2001-12-14", "2001-12-14t21:59:43Z",
-            "1,000", "+", "-", "--1", "+-1", "1 ", " 1", "1e", "1e+", "0b-", "-0b-1", "<<", "=",
-            "0o18", "0.0.0.0", "v1", "nginx:1.25", "_1", "1_000.5.1", "+.nan",
+            ".inf",
+            "-.Inf",
+            "+.INF",
+            ".nan",
+            ".NaN",
+            "1e400",
+            ".5e999",
+            "._5",
+            ".5_",
+            ".",
+            "..5",
+            "0x",
+            "0b",
+            "0o",
+            "0b2",
+            "0x1G",
+            "1.2.3",
+            "1:30",
+            "2001-12-14",
+            "2001-12-14t21:59:43Z",
+            "1,000",
+            "+",
+            "-",
+            "--1",
+            "+-1",
+            "1 ",
+            " 1",
+            "1e",
+            "1e+",
+            "0b-",
+            "-0b-1",
+            "<<",
+            "=",
+            "0o18",
+            "0.0.0.0",
+            "v1",
+            "nginx:1.25",
+            "_1",
+            "1_000.5.1",
+            "+.nan",
         ] {
             assert_eq!(resolve_plain(text), json!(text), "{text:?}");
         }
@@ -379,8 +419,9 @@ mod tests {
     #[test]
     fn ambiguous_for_go_yaml() {
         for text in [
-            "yes", "no", "on", "off", "y", "n", "~", "null", "true", "False", "0755", "0x1F", "1e3",
-            "1_000", ".inf", "-.inf", ".NaN", "08", "0o17", "", "+12", ".5", "1.", "-0b101", "0",
+            "yes", "no", "on", "off", "y", "n", "~", "null", "true", "False", "0755", "0x1F",
+            "1e3", "1_000", ".inf", "-.inf", ".NaN", "08", "0o17", "", "+12", ".5", "1.", "-0b101",
+            "0",
         ] {
             assert!(is_ambiguous_plain(text), "{text:?}");
         }
@@ -461,7 +502,14 @@ mod tests {
 
     #[test]
     fn never_panics_on_odd_bytes() {
-        for text in ["\u{0}", "0\u{e9}", "-\u{1F600}", ".\u{300}", "0b\u{e9}", "0x\u{FFFF}"] {
+        for text in [
+            "\u{0}",
+            "0\u{e9}",
+            "-\u{1F600}",
+            ".\u{300}",
+            "0b\u{e9}",
+            "0x\u{FFFF}",
+        ] {
             let _ = resolve_plain(text);
             let _ = is_ambiguous_plain(text);
         }

@@ -92,8 +92,9 @@ pub fn is_duration(text: &str) -> bool {
 
 /// The steps as Argo Rollouts `spec.strategy.canary.steps` entries. `analysis` is the value
 /// of an analysis step (templates and args); it is also inserted after every pause when
-/// `analysis_after_pauses` is set.
+/// `analysis_after_pauses` is set, unless the steps place analysis themselves.
 pub fn to_argo(steps: &[Step], analysis: Option<&Value>, analysis_after_pauses: bool) -> Vec<Value> {
+    let analysis_after_pauses = analysis_after_pauses && !steps.contains(&Step::Analysis);
     let mut out = Vec::new();
     for step in steps {
         match step {
@@ -182,5 +183,7 @@ mod tests {
             ]
         );
         assert_eq!(first_step_with_traffic(&steps), Some(1));
+        let placed = to_argo(&parse("20,pause,analysis").unwrap(), Some(&analysis), true);
+        assert_eq!(placed.len(), 3);
     }
 }
