@@ -157,14 +157,20 @@ pub fn parse(name: &str, text: &str) -> Result<Config, ConfigError> {
             "defaults" => config.defaults = patch_at(document, &path, value)?,
             "select" => {
                 for (i, item) in as_list(document, &path, value)?.iter().enumerate() {
-                    config.select.push(matcher_at(document, &path.clone().index(i), item)?);
+                    config
+                        .select
+                        .push(matcher_at(document, &path.clone().index(i), item)?);
                 }
             }
             "apps" => {
                 for (i, item) in as_list(document, &path, value)?.iter().enumerate() {
                     let item_path = path.clone().index(i);
                     let Some(map) = item.as_object() else {
-                        return Err(invalid(Some(document), &item_path, "expected a mapping".into()));
+                        return Err(invalid(
+                            Some(document),
+                            &item_path,
+                            "expected a mapping".into(),
+                        ));
                     };
                     let matcher = match map.get("match") {
                         Some(m) => matcher_at(document, &item_path.clone().key("match"), m)?,
@@ -194,20 +200,31 @@ pub fn parse(name: &str, text: &str) -> Result<Config, ConfigError> {
     Ok(config)
 }
 
-fn as_list<'v>(document: &Document, path: &FieldPath, value: &'v Value) -> Result<&'v Vec<Value>, ConfigError> {
+fn as_list<'v>(
+    document: &Document,
+    path: &FieldPath,
+    value: &'v Value,
+) -> Result<&'v Vec<Value>, ConfigError> {
     value.as_array().ok_or_else(|| ConfigError::Invalid {
         location: document.location(path),
         message: "expected a list".to_owned(),
     })
 }
 
-fn matcher_at(document: &Document, path: &FieldPath, value: &Value) -> Result<AppMatch, ConfigError> {
+fn matcher_at(
+    document: &Document,
+    path: &FieldPath,
+    value: &Value,
+) -> Result<AppMatch, ConfigError> {
     let invalid = |path: &FieldPath, message: String| ConfigError::Invalid {
         location: document.location(path),
         message,
     };
     let Some(map) = value.as_object() else {
-        return Err(invalid(path, "expected a mapping with name, namespace and/or labels".into()));
+        return Err(invalid(
+            path,
+            "expected a mapping with name, namespace and/or labels".into(),
+        ));
     };
     let mut matcher = AppMatch::default();
     for (key, value) in map {
@@ -219,13 +236,22 @@ fn matcher_at(document: &Document, path: &FieldPath, value: &Value) -> Result<Ap
             ("name" | "namespace" | "labels", _) => {
                 return Err(invalid(&field, format!("`{key}` has the wrong type")));
             }
-            _ => return Err(invalid(&field, format!("unknown field `{key}` (expected name, namespace or labels)"))),
+            _ => {
+                return Err(invalid(
+                    &field,
+                    format!("unknown field `{key}` (expected name, namespace or labels)"),
+                ));
+            }
         }
     }
     Ok(matcher)
 }
 
-fn patch_at(document: &Document, path: &FieldPath, value: &Value) -> Result<SettingsPatch, ConfigError> {
+fn patch_at(
+    document: &Document,
+    path: &FieldPath,
+    value: &Value,
+) -> Result<SettingsPatch, ConfigError> {
     let patch: SettingsPatch = serde_json::from_value(value.clone()).map_err(|error| {
         let message = error.to_string();
         // serde names the offending field in backticks; point at it when it is there.
@@ -315,18 +341,27 @@ mod tests {
         )
         .unwrap_err();
         let text = error.to_string();
-        assert!(text.starts_with("c.yaml:5:5: unknown field `sucessRate`"), "{text}");
+        assert!(
+            text.starts_with("c.yaml:5:5: unknown field `sucessRate`"),
+            "{text}"
+        );
         let error = parse(
             "c.yaml",
             "apiVersion: rolloutify.io/v1alpha1\nkind: Rolloutify\ndefaults:\n  steps: 10,900\n",
         )
         .unwrap_err();
-        assert!(error.to_string().starts_with("c.yaml:4:3: steps: step 2"), "{error}");
+        assert!(
+            error.to_string().starts_with("c.yaml:4:3: steps: step 2"),
+            "{error}"
+        );
     }
 
     #[test]
     fn selectors() {
-        assert_eq!(AppMatch::parse_selector("shop/web").namespace.as_deref(), Some("shop"));
+        assert_eq!(
+            AppMatch::parse_selector("shop/web").namespace.as_deref(),
+            Some("shop")
+        );
         assert_eq!(AppMatch::parse_selector("*/web").namespace, None);
     }
 }

@@ -143,16 +143,28 @@ impl ConvertArgs {
 
     fn inputs(&self, stdin_is_terminal: bool) -> Vec<Input> {
         if self.paths.is_empty() {
-            return if stdin_is_terminal { Vec::new() } else { vec![Input::Stdin] };
+            return if stdin_is_terminal {
+                Vec::new()
+            } else {
+                vec![Input::Stdin]
+            };
         }
         self.paths
             .iter()
-            .map(|p| if p.as_os_str() == "-" { Input::Stdin } else { Input::Path(p.clone()) })
+            .map(|p| {
+                if p.as_os_str() == "-" {
+                    Input::Stdin
+                } else {
+                    Input::Path(p.clone())
+                }
+            })
             .collect()
     }
 
     fn flags(&self) -> Result<SettingsPatch, String> {
-        fn parse<T: std::str::FromStr<Err = String>>(v: &Option<String>) -> Result<Option<T>, String> {
+        fn parse<T: std::str::FromStr<Err = String>>(
+            v: &Option<String>,
+        ) -> Result<Option<T>, String> {
             v.as_deref().map(str::parse).transpose()
         }
         let analysis = AnalysisPatch {
@@ -193,9 +205,20 @@ pub fn run(args: ConvertArgs, streams: &mut Streams) -> Outcome {
             "drop -w/-o to print the result, or give file paths",
         );
     }
-    let flags = match args.flags() {
+    let flags = match args.flags().and_then(|flags| {
+        crate::plan::settings::Settings::default()
+            .apply(&flags)
+            .map(|()| flags)
+            .map_err(|error| error.to_string())
+    }) {
         Ok(flags) => flags,
-        Err(message) => return report_failure(streams.stderr, &message, "see rolloutify convert --help"),
+        Err(message) => {
+            return report_failure(
+                streams.stderr,
+                &format!("invalid flag: {message}"),
+                "see rolloutify convert --help",
+            );
+        }
     };
     let config = match &args.config {
         Some(path) => match config::read(path) {
@@ -207,7 +230,11 @@ pub fn run(args: ConvertArgs, streams: &mut Streams) -> Outcome {
     let options = ConvertOptions {
         config,
         flags,
-        select: args.select.iter().map(|s| AppMatch::parse_selector(s)).collect(),
+        select: args
+            .select
+            .iter()
+            .map(|s| AppMatch::parse_selector(s))
+            .collect(),
     };
     let loaded = match load::load(&inputs, &args.load_options()) {
         Ok(loaded) => loaded,
@@ -259,7 +286,10 @@ pub fn run(args: ConvertArgs, streams: &mut Streams) -> Outcome {
             OutputFormat::Json => Format::Json,
         };
         let text = emit::render_stream(&conversion.outputs, format);
-        if let Err(error) = streams.stdout.write_all(text.as_bytes()).and_then(|()| streams.stdout.flush())
+        if let Err(error) = streams
+            .stdout
+            .write_all(text.as_bytes())
+            .and_then(|()| streams.stdout.flush())
             && error.kind() != std::io::ErrorKind::BrokenPipe
         {
             return report_failure(streams.stderr, &format!("cannot write output: {error}"), "");

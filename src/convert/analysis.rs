@@ -86,7 +86,12 @@ fn metric(name: &str, settings: &AnalysisSettings, pass: &str, fail: &str, query
 }
 
 /// The AnalysisTemplate, named `name`, in `namespace`.
-pub fn template(name: &str, namespace: Option<&str>, settings: &AnalysisSettings, selection: Selection) -> Value {
+pub fn template(
+    name: &str,
+    namespace: Option<&str>,
+    settings: &AnalysisSettings,
+    selection: Selection,
+) -> Value {
     let labels = selector(selection);
     let mut metrics = vec![metric(
         "success-rate",
@@ -151,8 +156,14 @@ mod tests {
     #[test]
     fn no_data_is_inconclusive_by_default() {
         let (success, failure) = conditions(">= 0.95", "< 0.95", NoData::Inconclusive);
-        assert_eq!(success, "len(result) > 0 && !isNaN(result[0]) && result[0] >= 0.95");
-        assert_eq!(failure, "len(result) > 0 && !isNaN(result[0]) && result[0] < 0.95");
+        assert_eq!(
+            success,
+            "len(result) > 0 && !isNaN(result[0]) && result[0] >= 0.95"
+        );
+        assert_eq!(
+            failure,
+            "len(result) > 0 && !isNaN(result[0]) && result[0] < 0.95"
+        );
         let (success, _) = conditions(">= 0.95", "< 0.95", NoData::Pass);
         assert!(success.starts_with("len(result) == 0 ||"));
     }
@@ -166,6 +177,9 @@ mod tests {
             .and_then(Value::as_str)
             .unwrap();
         assert!(query.contains(r#"destination_canonical_revision="canary""#));
-        assert_eq!(template.pointer("/spec/metrics/1/name"), Some(&json!("latency-p99")));
+        assert_eq!(
+            template.pointer("/spec/metrics/1/name"),
+            Some(&json!("latency-p99"))
+        );
     }
 }

@@ -29,7 +29,11 @@ mod tests {
         );
         let mut keda = json!({"spec": {"scaleTargetRef": {"name": "web"}}});
         retarget(&mut keda, "web");
-        let keys: Vec<&String> = keda["spec"]["scaleTargetRef"].as_object().unwrap().keys().collect();
+        let keys: Vec<&String> = keda["spec"]["scaleTargetRef"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect();
         assert_eq!(keys, ["apiVersion", "kind", "name"]);
     }
 }

@@ -43,7 +43,12 @@ pub fn add_subsets(rule: &mut Value, labels: &Map<String, Value>) -> bool {
 }
 
 /// A new DestinationRule `name` for `host` with only the two subsets.
-pub fn with_subsets(name: &str, namespace: Option<&str>, host: &str, labels: &Map<String, Value>) -> Value {
+pub fn with_subsets(
+    name: &str,
+    namespace: Option<&str>,
+    host: &str,
+    labels: &Map<String, Value>,
+) -> Value {
     let mut metadata = Map::new();
     metadata.insert("name".to_owned(), json!(name));
     if let Some(namespace) = namespace {
@@ -72,7 +77,8 @@ pub fn copy_for_service(rule: &Document, name: &str, service: &str) -> Value {
     out.insert("metadata".to_owned(), metadata);
     if let Some(spec) = out.get_mut("spec").and_then(Value::as_object_mut) {
         let host = spec.get("host").and_then(Value::as_str).unwrap_or_default();
-        let new_host = ServiceHost::parse(host).map_or_else(|| service.to_owned(), |h| h.with_service(service));
+        let new_host = ServiceHost::parse(host)
+            .map_or_else(|| service.to_owned(), |h| h.with_service(service));
         spec.insert("host".to_owned(), json!(new_host));
         object::remove(spec, "subsets");
     }

@@ -53,9 +53,10 @@ pub struct Conversion {
 #[derive(Debug, thiserror::Error)]
 pub enum ConvertError {
     /// Returned when a Deployment lacks a field a Rollout cannot do without.
-    #[error("{location}: {resource} has no `{field}`")]
+    #[error("{location}: document {document}: {resource} has no `{field}`")]
     MissingField {
         location: Location,
+        document: usize,
         resource: String,
         field: &'static str,
     },
@@ -89,7 +90,10 @@ struct Work<'d> {
 }
 
 /// Converts the documents as planned by `options`.
-pub fn convert(documents: &[Document], options: &ConvertOptions) -> Result<Conversion, ConvertError> {
+pub fn convert(
+    documents: &[Document],
+    options: &ConvertOptions,
+) -> Result<Conversion, ConvertError> {
     let index = Index::new(documents);
     let plan = plan::plan(&index, options)?;
     let mut work = Work {
@@ -110,14 +114,23 @@ pub fn convert(documents: &[Document], options: &ConvertOptions) -> Result<Conve
         if let Some(value) = work.replaced.remove(&i) {
             outputs.push(Output {
                 value,
-                origin: Origin::Input { document: i, changed: true },
+                origin: Origin::Input {
+                    document: i,
+                    changed: true,
+                },
             });
         } else {
-            let value = work.modified.remove(&i).unwrap_or_else(|| document.value.clone());
+            let value = work
+                .modified
+                .remove(&i)
+                .unwrap_or_else(|| document.value.clone());
             let changed = value != document.value;
             outputs.push(Output {
                 value,
-                origin: Origin::Input { document: i, changed },
+                origin: Origin::Input {
+                    document: i,
+                    changed,
+                },
             });
         }
         for value in work.added.remove(&i).unwrap_or_default() {
@@ -142,7 +155,9 @@ impl<'d> Work<'d> {
     /// The working copy of an input document.
     fn working_copy(&mut self, index: usize) -> &mut Value {
         let original = &self.index.documents[index].value;
-        self.modified.entry(index).or_insert_with(|| original.clone())
+        self.modified
+            .entry(index)
+            .or_insert_with(|| original.clone())
     }
 
     fn convert_app(&mut self, planned: &PlannedApp) -> Result<(), ConvertError> {
@@ -153,7 +168,9 @@ impl<'d> Work<'d> {
         let namespace = doc.namespace().map(str::to_owned);
         let service_doc = self.document(planned.service);
         let service = service_doc.name().to_owned();
-        let service_selector = crate::index::service_selector(service_doc).cloned().unwrap_or_default();
+        let service_selector = crate::index::service_selector(service_doc)
+            .cloned()
+            .unwrap_or_default();
         let canary_service = format!("{service}{}", settings.canary_suffix);
         let stable_service = format!("{service}{}", settings.stable_suffix);
         let mut new_resources: Vec<Value> = Vec::new();
@@ -238,7 +255,13 @@ impl<'d> Work<'d> {
                 let rule = self.document(r);
                 rule.str_at("/spec/host")
                     .and_then(crate::index::host::ServiceHost::parse)
-                    .is_some_and(|h| h.names(&service, self.document(planned.service).namespace(), rule.namespace()))
+                    .is_some_and(|h| {
+                        h.names(
+                            &service,
+                            self.document(planned.service).namespace(),
+                            rule.namespace(),
+                        )
+                    })
             })
             .collect();
         match settings.traffic {
@@ -253,7 +276,11 @@ impl<'d> Work<'d> {
                         .index
                         .find(Kind::DestinationRule, &service, namespace.as_deref())
                         .is_some();
-                    let rule_name = if taken { format!("{service}-rollout") } else { service.clone() };
+                    let rule_name = if taken {
+                        format!("{service}-rollout")
+                    } else {
+                        service.clone()
+                    };
                     new_resources.push(destination_rule::with_subsets(
                         &rule_name,
                         namespace.as_deref(),
@@ -282,7 +309,11 @@ impl<'d> Work<'d> {
         // Canary and stable Services.
         if settings.traffic == Traffic::Host {
             for derived in [&canary_service, &stable_service] {
-                if self.index.find(Kind::Service, derived, namespace.as_deref()).is_none() {
+                if self
+                    .index
+                    .find(Kind::Service, derived, namespace.as_deref())
+                    .is_none()
+                {
                     new_resources.push(services::derived(self.document(planned.service), derived));
                 }
             }
@@ -374,7 +405,10 @@ impl<'d> Work<'d> {
             }
             Mode::WorkloadRef => new_resources.insert(0, rollout),
         }
-        self.added.entry(deployment).or_default().extend(new_resources);
+        self.added
+            .entry(deployment)
+            .or_default()
+            .extend(new_resources);
         Ok(())
     }
 
@@ -451,16 +485,26 @@ impl<'d> Work<'d> {
         new_resources: &mut Vec<Value>,
     ) -> String {
         let shared = analysis::template_name(&planned.settings.analysis, selection);
-        if self.index.find(Kind::AnalysisTemplate, &shared, namespace).is_some() {
+        if self
+            .index
+            .find(Kind::AnalysisTemplate, &shared, namespace)
+            .is_some()
+        {
             return shared;
         }
-        let template = analysis::template(&shared, namespace, &planned.settings.analysis, selection);
+        let template =
+            analysis::template(&shared, namespace, &planned.settings.analysis, selection);
         let key = (namespace.map(str::to_owned), shared.clone());
         match self.templates.get(&key) {
             Some(existing) if *existing == template => shared,
             Some(_) => {
                 let own = format!("{rollout}-{shared}");
-                new_resources.push(analysis::template(&own, namespace, &planned.settings.analysis, selection));
+                new_resources.push(analysis::template(
+                    &own,
+                    namespace,
+                    &planned.settings.analysis,
+                    selection,
+                ));
                 own
             }
             None => {

@@ -84,6 +84,7 @@ fn selector(deployment: &Document, findings: &mut Vec<Finding>) -> Result<Value,
         }
         _ => Err(ConvertError::MissingField {
             location: deployment.location(&FieldPath::root().key("spec")),
+            document: deployment.index + 1,
             resource: deployment.resource_id(),
             field: "spec.selector",
         }),
@@ -93,9 +94,14 @@ fn selector(deployment: &Document, findings: &mut Vec<Finding>) -> Result<Value,
 /// The pod template for a Rollout: the Deployment's, unchanged, except that the Rollout CRD
 /// only allows `labels` and `annotations` in its metadata.
 fn pod_template(deployment: &Document, findings: &mut Vec<Finding>) -> Result<Value, ConvertError> {
-    let Some(template) = deployment.value.pointer("/spec/template").filter(|t| t.is_object()) else {
+    let Some(template) = deployment
+        .value
+        .pointer("/spec/template")
+        .filter(|t| t.is_object())
+    else {
         return Err(ConvertError::MissingField {
             location: deployment.location(&FieldPath::root().key("spec")),
+            document: deployment.index + 1,
             resource: deployment.resource_id(),
             field: "spec.template",
         });
@@ -152,7 +158,9 @@ pub fn surge_settings(deployment: &Document, findings: &mut Vec<Finding>) -> Map
         }
     }
     let is_zero = |v: Option<&Value>| {
-        v.is_some_and(|v| v.as_i64() == Some(0) || v.as_str() == Some("0%") || v.as_str() == Some("0"))
+        v.is_some_and(|v| {
+            v.as_i64() == Some(0) || v.as_str() == Some("0%") || v.as_str() == Some("0")
+        })
     };
     if is_zero(out.get("maxSurge")) && is_zero(out.get("maxUnavailable")) {
         out.insert("maxSurge".to_owned(), json!(1));

@@ -43,7 +43,8 @@ pub fn derived(service: &Document, name: &str) -> Value {
         .and_then(Value::as_object)
         .cloned()
         .unwrap_or_default();
-    let keeps_affinity_config = spec.get("sessionAffinity").and_then(Value::as_str) == Some("ClientIP");
+    let keeps_affinity_config =
+        spec.get("sessionAffinity").and_then(Value::as_str) == Some("ClientIP");
     let affinity_config = spec.get("sessionAffinityConfig").cloned();
     for key in DROPPED_SPEC_FIELDS {
         object::remove(&mut spec, key);

@@ -71,7 +71,10 @@ pub fn rewrite(
     let mut managed = ManagedRoutes::default();
     let mut by_route: BTreeMap<(RouteKind, usize), Vec<usize>> = BTreeMap::new();
     for r in refs {
-        by_route.entry((r.kind, r.route)).or_default().push(r.destination);
+        by_route
+            .entry((r.kind, r.route))
+            .or_default()
+            .push(r.destination);
     }
     let mut used_names: Vec<String> = value
         .pointer("/spec/http")
@@ -88,7 +91,10 @@ pub fn rewrite(
         else {
             continue;
         };
-        let all = route.get("route").and_then(Value::as_array).map_or(0, Vec::len);
+        let all = route
+            .get("route")
+            .and_then(Value::as_array)
+            .map_or(0, Vec::len);
         if destinations.len() != all {
             let others: Vec<String> = route
                 .get("route")
@@ -97,7 +103,11 @@ pub fn rewrite(
                 .flatten()
                 .enumerate()
                 .filter(|(d, _)| !destinations.contains(d))
-                .filter_map(|(_, d)| d.pointer("/destination/host").and_then(Value::as_str).map(str::to_owned))
+                .filter_map(|(_, d)| {
+                    d.pointer("/destination/host")
+                        .and_then(Value::as_str)
+                        .map(str::to_owned)
+                })
                 .collect();
             findings.push(
                 Finding::at(
@@ -161,7 +171,10 @@ pub fn rewrite(
         }
         route.insert(
             "route".to_owned(),
-            json!([destination(&first, split, true), destination(&first, split, false)]),
+            json!([
+                destination(&first, split, true),
+                destination(&first, split, false)
+            ]),
         );
         match kind {
             RouteKind::Http => {
@@ -194,7 +207,9 @@ pub fn rewrite(
             }
         };
         let owners = match annotations.get(ROLLOUT_ANNOTATION).and_then(Value::as_str) {
-            Some(existing) if !existing.split(',').any(|o| o == rollout) => format!("{existing},{rollout}"),
+            Some(existing) if !existing.split(',').any(|o| o == rollout) => {
+                format!("{existing},{rollout}")
+            }
             Some(existing) => existing.to_owned(),
             None => rollout.to_owned(),
         };
@@ -245,14 +260,20 @@ fn destination(template: &Value, split: &Split, stable: bool) -> Value {
         .unwrap_or_default()
         .to_owned();
     match split {
-        Split::Hosts { stable: s, canary: c } => {
+        Split::Hosts {
+            stable: s,
+            canary: c,
+        } => {
             let service = if stable { s } else { c };
             let new_host = ServiceHost::parse(&host)
                 .map_or_else(|| service.clone(), |h| h.with_service(service));
             destination.insert("host".to_owned(), json!(new_host));
             object::remove(&mut destination, "subset");
         }
-        Split::Subsets { stable: s, canary: c } => {
+        Split::Subsets {
+            stable: s,
+            canary: c,
+        } => {
             let subset = if stable { s } else { c };
             object::insert_after(&mut destination, "host", "subset", json!(subset));
         }
@@ -283,7 +304,11 @@ mod tests {
             canary: "canary".into(),
         };
         assert_eq!(
-            destination(&json!({"destination": {"host": "web", "port": {"number": 80}}}), &subsets, false),
+            destination(
+                &json!({"destination": {"host": "web", "port": {"number": 80}}}),
+                &subsets,
+                false
+            ),
             json!({"destination": {"host": "web", "subset": "canary", "port": {"number": 80}}, "weight": 0})
         );
     }

@@ -25,9 +25,15 @@ pub enum WriteError {
 impl WriteError {
     pub fn hint(&self) -> &'static str {
         match self {
-            WriteError::Io { .. } => "check that the directory exists and is writable; nothing was written",
-            WriteError::Symlink { .. } => "replace the link by the file it points to, or write elsewhere with -o DIR",
-            WriteError::OutsideTree { .. } => "give input paths inside the current directory when writing with -o",
+            WriteError::Io { .. } => {
+                "check that the directory exists and is writable; nothing was written"
+            }
+            WriteError::Symlink { .. } => {
+                "replace the link by the file it points to, or write elsewhere with -o DIR"
+            }
+            WriteError::OutsideTree { .. } => {
+                "give input paths inside the current directory when writing with -o"
+            }
         }
     }
 }
@@ -63,7 +69,10 @@ pub fn write_all(files: &[(PathBuf, String)]) -> Result<(), WriteError> {
     Ok(())
 }
 
-fn stage(files: &[(PathBuf, String)], staged: &mut Vec<(PathBuf, PathBuf)>) -> Result<(), WriteError> {
+fn stage(
+    files: &[(PathBuf, String)],
+    staged: &mut Vec<(PathBuf, PathBuf)>,
+) -> Result<(), WriteError> {
     for (target, text) in files {
         if std::fs::symlink_metadata(target).is_ok_and(|m| m.file_type().is_symlink()) {
             return Err(WriteError::Symlink {
@@ -102,7 +111,10 @@ pub fn mirrored(root: &Path, input: &Path) -> Result<PathBuf, WriteError> {
     };
     let relative = if input.is_absolute() {
         let cwd = std::env::current_dir().map_err(io(input))?;
-        input.strip_prefix(&cwd).map_err(|_| outside())?.to_path_buf()
+        input
+            .strip_prefix(&cwd)
+            .map_err(|_| outside())?
+            .to_path_buf()
     } else {
         input.to_path_buf()
     };
@@ -143,7 +155,10 @@ mod tests {
     #[test]
     fn mirrors_inside_the_root_only() {
         let root = Path::new("out");
-        assert_eq!(mirrored(root, Path::new("./apps/web.yaml")).unwrap(), Path::new("out/apps/web.yaml"));
+        assert_eq!(
+            mirrored(root, Path::new("./apps/web.yaml")).unwrap(),
+            Path::new("out/apps/web.yaml")
+        );
         assert!(mirrored(root, Path::new("../x.yaml")).is_err());
     }
 }

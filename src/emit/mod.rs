@@ -57,7 +57,11 @@ impl FileOutput {
 
 /// The new text of every input file, in input order. New resources go into the file of the
 /// document they follow.
-pub fn render_files(sources: &[Arc<Source>], documents: &[Document], conversion: &Conversion) -> Vec<FileOutput> {
+pub fn render_files(
+    sources: &[Arc<Source>],
+    documents: &[Document],
+    conversion: &Conversion,
+) -> Vec<FileOutput> {
     sources
         .iter()
         .map(|source| {
@@ -99,7 +103,10 @@ pub fn render_files(sources: &[Arc<Source>], documents: &[Document], conversion:
 /// documents that start on their `---` line), in which case the caller writes it anew.
 fn splice(source: &Source, documents: &[Document], outputs: &[&Output]) -> Option<String> {
     let lines: Vec<&str> = source.text.split_inclusive('\n').collect();
-    if lines.iter().any(|l| l.starts_with("...") || l.starts_with('%')) {
+    if lines
+        .iter()
+        .any(|l| l.starts_with("...") || l.starts_with('%'))
+    {
         return None;
     }
     let is_marker = |line: &str| {
@@ -122,7 +129,10 @@ fn splice(source: &Source, documents: &[Document], outputs: &[&Output]) -> Optio
                 let doc = &documents[document];
                 let content = doc.spans.position().line.checked_sub(1)?;
                 let chunk = chunk_of(content);
-                if doc.item.is_some() || seen[chunk] || (content == starts[chunk] && is_marker(lines[content])) {
+                if doc.item.is_some()
+                    || seen[chunk]
+                    || (content == starts[chunk] && is_marker(lines[content]))
+                {
                     return None;
                 }
                 seen[chunk] = true;

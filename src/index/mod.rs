@@ -206,7 +206,11 @@ impl<'d> Index<'d> {
                     .and_then(|t| t.get("kind"))
                     .and_then(Value::as_str)
                     // KEDA defaults the kind to Deployment.
-                    .unwrap_or(if self.kind(a) == Kind::ScaledObject { "Deployment" } else { "" });
+                    .unwrap_or(if self.kind(a) == Kind::ScaledObject {
+                        "Deployment"
+                    } else {
+                        ""
+                    });
                 let name = target.and_then(|t| t.get("name")).and_then(Value::as_str);
                 kind == "Deployment"
                     && name == Some(doc.name())

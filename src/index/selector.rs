@@ -23,7 +23,10 @@ pub fn label_selector_selects(selector: &Value, labels: &Map<String, Value>) -> 
         .map(Vec::as_slice)
         .unwrap_or_default();
     expressions.iter().all(|expression| {
-        let key = expression.get("key").and_then(Value::as_str).unwrap_or_default();
+        let key = expression
+            .get("key")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         let values: Vec<&str> = expression
             .get("values")
             .and_then(Value::as_array)

@@ -62,7 +62,8 @@ impl Document {
 
     /// The namespace written in the document; `None` means "the namespace of the run".
     pub fn namespace(&self) -> Option<&str> {
-        self.str_at("/metadata/namespace").filter(|ns| !ns.is_empty())
+        self.str_at("/metadata/namespace")
+            .filter(|ns| !ns.is_empty())
     }
 
     /// Where the node at `path` was written (or its nearest written ancestor).

@@ -113,16 +113,32 @@ impl LoadError {
     /// What the user can do about it.
     pub fn hint(&self) -> &'static str {
         match self {
-            LoadError::NotFound { .. } => "check the path; give files, directories, or - for standard input",
+            LoadError::NotFound { .. } => {
+                "check the path; give files, directories, or - for standard input"
+            }
             LoadError::Read { .. } => "check the file's permissions",
-            LoadError::Walk { .. } => "remove the loop or exclude the directory in .gitignore/.ignore",
-            LoadError::TooLarge { .. } => "raise the limit with --max-file-size if the file is really a manifest",
-            LoadError::NotUtf8 { .. } => "manifests are UTF-8 text; exclude binary files in .gitignore/.ignore",
-            LoadError::Template { .. } => "render the chart first (helm template … | rolloutify convert -) and convert its output",
+            LoadError::Walk { .. } => {
+                "remove the loop or exclude the directory in .gitignore/.ignore"
+            }
+            LoadError::TooLarge { .. } => {
+                "raise the limit with --max-file-size if the file is really a manifest"
+            }
+            LoadError::NotUtf8 { .. } => {
+                "manifests are UTF-8 text; exclude binary files in .gitignore/.ignore"
+            }
+            LoadError::Template { .. } => {
+                "render the chart first (helm template … | rolloutify convert -) and convert its output"
+            }
             LoadError::Yaml { source, .. } => match source {
-                YamlError::DuplicateKey { .. } => "remove one of the two keys; Kubernetes refuses duplicate keys",
-                YamlError::AliasBudget { .. } => "expand the aliases by hand, or raise --max-alias-nodes",
-                YamlError::TooDeep { .. } => "real manifests nest far less; check the file, or raise --max-depth",
+                YamlError::DuplicateKey { .. } => {
+                    "remove one of the two keys; Kubernetes refuses duplicate keys"
+                }
+                YamlError::AliasBudget { .. } => {
+                    "expand the aliases by hand, or raise --max-alias-nodes"
+                }
+                YamlError::TooDeep { .. } => {
+                    "real manifests nest far less; check the file, or raise --max-depth"
+                }
                 YamlError::TooManyDocuments { .. } => "split the file, or raise --max-documents",
                 _ => "fix the YAML at that position (kubectl apply would refuse it too)",
             },
@@ -135,7 +151,9 @@ impl LoadError {
     /// The file the error is about.
     pub fn file(&self) -> &str {
         match self {
-            LoadError::NotFound { path } | LoadError::Read { path, .. } | LoadError::Walk { path, .. } => path,
+            LoadError::NotFound { path }
+            | LoadError::Read { path, .. }
+            | LoadError::Walk { path, .. } => path,
             LoadError::TooLarge { file, .. }
             | LoadError::NotUtf8 { file, .. }
             | LoadError::Template { file, .. }
@@ -292,7 +310,12 @@ pub fn parse_source(source: &Arc<Source>, limits: &Limits) -> Result<Vec<Documen
             spans: doc.spans,
         };
         for field in ["apiVersion", "kind"] {
-            if !document.value.get(field).is_some_and(|v| v.as_str().is_some_and(|s| !s.is_empty())) {
+            if document
+                .value
+                .get(field)
+                .and_then(serde_json::Value::as_str)
+                .is_none_or(str::is_empty)
+            {
                 return Err(LoadError::MissingField {
                     file,
                     document: doc.index + 1,
@@ -331,12 +354,16 @@ fn find_template_syntax(text: &str) -> Option<(Position, String)> {
                 || after.starts_with("/*")
                 || WORDS.iter().any(|w| {
                     after.starts_with(w)
-                        && !after[w.len()..].starts_with(|c: char| c.is_alphanumeric() || c == '_' || c == '.')
+                        && !after[w.len()..]
+                            .starts_with(|c: char| c.is_alphanumeric() || c == '_' || c == '.')
                 });
             if is_action {
                 let column = line[..offset + at].chars().count() + 1;
                 let snippet: String = rest[at..].chars().take(40).collect();
-                return Some((Position::new(number + 1, column), snippet.trim_end().to_owned()));
+                return Some((
+                    Position::new(number + 1, column),
+                    snippet.trim_end().to_owned(),
+                ));
             }
             offset += at + 2;
             rest = &rest[at + 2..];
@@ -351,7 +378,9 @@ mod tests {
 
     #[test]
     fn helm_syntax_is_found_but_argo_args_pass() {
-        assert!(find_template_syntax("query: sum(x{service=\"{{args.service-name}}\"})\n").is_none());
+        assert!(
+            find_template_syntax("query: sum(x{service=\"{{args.service-name}}\"})\n").is_none()
+        );
         let (position, snippet) =
             find_template_syntax("metadata:\n  name: {{ include \"app.name\" . }}\n").unwrap();
         assert_eq!(position, Position::new(2, 9));
@@ -362,7 +391,12 @@ mod tests {
 
     #[test]
     fn documents_without_kind_are_refused() {
-        let error = load_text("x.yaml", "apiVersion: v1\nmetadata: {}\n", &Limits::default()).unwrap_err();
+        let error = load_text(
+            "x.yaml",
+            "apiVersion: v1\nmetadata: {}\n",
+            &Limits::default(),
+        )
+        .unwrap_err();
         assert_eq!(error.to_string(), "x.yaml:1:1: document 1 has no `kind`");
     }
 

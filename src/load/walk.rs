@@ -28,7 +28,9 @@ pub(super) fn files_under(path: &Path, options: &LoadOptions) -> Result<Vec<Path
     let shown = path.display().to_string();
     let metadata = std::fs::metadata(path).map_err(|source| {
         if source.kind() == std::io::ErrorKind::NotFound {
-            LoadError::NotFound { path: shown.clone() }
+            LoadError::NotFound {
+                path: shown.clone(),
+            }
         } else {
             LoadError::Read {
                 path: shown.clone(),

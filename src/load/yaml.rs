@@ -115,7 +115,7 @@ enum Frame {
         spans: Vec<(String, Position, SpanTree)>,
         first_seen: HashMap<String, usize>,
         pending: Option<PendingKey>,
-        merges: Vec<(Map<String, Value>, Vec<(String, Position, SpanTree)>)>,
+        merges: Vec<MergeSource>,
         size: usize,
     },
 }

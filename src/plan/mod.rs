@@ -54,7 +54,12 @@ pub enum PlanError {
 pub fn plan(index: &Index, options: &ConvertOptions) -> Result<Plan, PlanError> {
     let documents = index.documents;
     let mut plan = Plan::default();
-    let selectors: Vec<&AppMatch> = options.config.select.iter().chain(&options.select).collect();
+    let selectors: Vec<&AppMatch> = options
+        .config
+        .select
+        .iter()
+        .chain(&options.select)
+        .collect();
     for deployment in index.of_kind(Kind::Deployment) {
         let doc = &documents[deployment];
         let explicitly_selected = !selectors.is_empty();
@@ -92,9 +97,15 @@ pub fn plan(index: &Index, options: &ConvertOptions) -> Result<Plan, PlanError> 
                 Severity::Note,
                 "convert/already-converted",
                 if already {
-                    format!("not converted: Rollout {} already references it", rollout.name())
+                    format!(
+                        "not converted: Rollout {} already references it",
+                        rollout.name()
+                    )
                 } else {
-                    format!("not converted: a Rollout named {} already exists", rollout.name())
+                    format!(
+                        "not converted: a Rollout named {} already exists",
+                        rollout.name()
+                    )
                 },
             ));
             continue;
@@ -172,7 +183,9 @@ fn settings_for(
         location: at(FieldPath::root()),
         source,
     };
-    settings.apply(&options.config.defaults).map_err(config_error)?;
+    settings
+        .apply(&options.config.defaults)
+        .map_err(config_error)?;
     for app in &options.config.apps {
         if app.matcher.matches(doc) {
             settings.apply(&app.patch).map_err(config_error)?;
@@ -189,12 +202,11 @@ fn settings_for(
             location: at(FieldPath::parse("metadata.annotations")),
             source,
         })?;
-    settings.apply(&options.flags).map_err(|source| PlanError::Settings {
-        location: crate::load::Location {
-            file: "<command line>".to_owned(),
-            position: crate::load::Position::new(1, 1),
-        },
-        source,
-    })?;
+    settings
+        .apply(&options.flags)
+        .map_err(|source| PlanError::Settings {
+            location: at(FieldPath::root()),
+            source,
+        })?;
     Ok(settings)
 }

@@ -83,7 +83,14 @@ macro_rules! from_str_via_serde {
         }
     )*};
 }
-from_str_via_serde!(Mode, Traffic, ScaleDown, AnalysisMode, NoData, DestinationRulePolicy);
+from_str_via_serde!(
+    Mode,
+    Traffic,
+    ScaleDown,
+    AnalysisMode,
+    NoData,
+    DestinationRulePolicy
+);
 
 /// The analysis rolloutify writes for an app.
 #[derive(Debug, Clone, PartialEq)]
@@ -179,7 +186,10 @@ pub enum SettingsError {
     Steps(#[from] StepsError),
     /// Returned when a value is out of range or of the wrong form.
     #[error("{field}: {message}")]
-    Invalid { field: &'static str, message: String },
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
 }
 
 /// Reads steps given as one compact string or as a list of items.
@@ -220,8 +230,16 @@ impl Settings {
             self.scale_down = v;
         }
         for (target, value, field) in [
-            (&mut self.canary_suffix, &patch.canary_suffix, "canarySuffix"),
-            (&mut self.stable_suffix, &patch.stable_suffix, "stableSuffix"),
+            (
+                &mut self.canary_suffix,
+                &patch.canary_suffix,
+                "canarySuffix",
+            ),
+            (
+                &mut self.stable_suffix,
+                &patch.stable_suffix,
+                "stableSuffix",
+            ),
             (&mut self.route_name, &patch.route_name, "routeName"),
         ] {
             if let Some(v) = value {
@@ -296,14 +314,23 @@ impl AnalysisSettings {
 pub const CONVERT_ANNOTATION: &str = "rolloutify.io/convert";
 
 /// Reads the `rolloutify.io/*` annotations of a Deployment as a settings layer.
-pub fn patch_from_annotations(annotations: &Map<String, Value>) -> Result<SettingsPatch, SettingsError> {
-    let get = |key: &str| annotations.get(&format!("rolloutify.io/{key}")).and_then(Value::as_str);
+pub fn patch_from_annotations(
+    annotations: &Map<String, Value>,
+) -> Result<SettingsPatch, SettingsError> {
+    let get = |key: &str| {
+        annotations
+            .get(&format!("rolloutify.io/{key}"))
+            .and_then(Value::as_str)
+    };
     fn parse<T: std::str::FromStr<Err = String>>(
         field: &'static str,
         value: Option<&str>,
     ) -> Result<Option<T>, SettingsError> {
         value
-            .map(|v| v.parse().map_err(|message| SettingsError::Invalid { field, message }))
+            .map(|v| {
+                v.parse()
+                    .map_err(|message| SettingsError::Invalid { field, message })
+            })
             .transpose()
     }
     let mut analysis = AnalysisPatch {

@@ -84,7 +84,11 @@ pub fn is_duration(text: &str) -> bool {
             return false;
         };
         // `m` must not swallow the `m` of `ms`.
-        let unit = if *unit == "m" && rest.starts_with("ms") { "ms" } else { unit };
+        let unit = if *unit == "m" && rest.starts_with("ms") {
+            "ms"
+        } else {
+            unit
+        };
         rest = &rest[unit.len()..];
     }
     true
@@ -93,7 +97,11 @@ pub fn is_duration(text: &str) -> bool {
 /// The steps as Argo Rollouts `spec.strategy.canary.steps` entries. `analysis` is the value
 /// of an analysis step (templates and args); it is also inserted after every pause when
 /// `analysis_after_pauses` is set, unless the steps place analysis themselves.
-pub fn to_argo(steps: &[Step], analysis: Option<&Value>, analysis_after_pauses: bool) -> Vec<Value> {
+pub fn to_argo(
+    steps: &[Step],
+    analysis: Option<&Value>,
+    analysis_after_pauses: bool,
+) -> Vec<Value> {
     let analysis_after_pauses = analysis_after_pauses && !steps.contains(&Step::Analysis);
     let mut out = Vec::new();
     for step in steps {
@@ -122,7 +130,11 @@ pub fn to_argo(steps: &[Step], analysis: Option<&Value>, analysis_after_pauses: 
 pub fn first_step_with_traffic(steps: &[Value]) -> Option<usize> {
     steps
         .iter()
-        .position(|s| s.get("setWeight").and_then(Value::as_u64).is_some_and(|w| w > 0))
+        .position(|s| {
+            s.get("setWeight")
+                .and_then(Value::as_u64)
+                .is_some_and(|w| w > 0)
+        })
         .map(|i| i + 1)
         .filter(|&i| i < steps.len())
 }
