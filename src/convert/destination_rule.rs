@@ -42,8 +42,10 @@ pub fn add_subsets(rule: &mut Value, labels: &Map<String, Value>) -> bool {
     changed
 }
 
-/// A new DestinationRule `name` for `host` with only the two subsets.
+/// A new DestinationRule `name` for `host` with only the two subsets, in the Istio API
+/// version the user's VirtualServices use.
 pub fn with_subsets(
+    api_version: &str,
     name: &str,
     namespace: Option<&str>,
     host: &str,
@@ -55,7 +57,7 @@ pub fn with_subsets(
         metadata.insert("namespace".to_owned(), json!(namespace));
     }
     json!({
-        "apiVersion": "networking.istio.io/v1beta1",
+        "apiVersion": api_version,
         "kind": "DestinationRule",
         "metadata": metadata,
         "spec": {

@@ -281,7 +281,12 @@ impl<'d> Work<'d> {
                     } else {
                         service.clone()
                     };
+                    let api_version = routes
+                        .first()
+                        .map(|r| self.document(r.virtual_service).api_version())
+                        .unwrap_or("networking.istio.io/v1beta1");
                     new_resources.push(destination_rule::with_subsets(
+                        api_version,
                         &rule_name,
                         namespace.as_deref(),
                         &service,
