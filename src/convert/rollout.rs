@@ -244,7 +244,23 @@ pub fn build(
                 rollout.insert(key.clone(), json!("Rollout"));
             }
             "metadata" => {
-                rollout.insert(key.clone(), clean_metadata(Some(value)));
+                let mut metadata = clean_metadata(Some(value));
+                // rolloutify's own annotations instruct the conversion; they are spent.
+                if let Some(map) = metadata.as_object_mut() {
+                    if let Some(annotations) =
+                        map.get_mut("annotations").and_then(Value::as_object_mut)
+                    {
+                        annotations.retain(|k, _| !k.starts_with("rolloutify.io/"));
+                    }
+                    if map
+                        .get("annotations")
+                        .and_then(Value::as_object)
+                        .is_some_and(Map::is_empty)
+                    {
+                        object::remove(map, "annotations");
+                    }
+                }
+                rollout.insert(key.clone(), metadata);
             }
             "spec" => {
                 rollout.insert(key.clone(), Value::Object(spec.clone()));
