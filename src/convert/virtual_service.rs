@@ -193,6 +193,9 @@ pub fn rewrite(
             RouteKind::Tcp => managed.tcp.extend(identity),
         }
     }
+    if !managed.is_empty() {
+        check_unmanaged_kinds(document, value, &managed, findings);
+    }
     if !managed.is_empty()
         && let Some(metadata) = object::object_at(value, &["metadata"])
     {
@@ -216,6 +219,59 @@ pub fn rewrite(
         annotations.insert(ROLLOUT_ANNOTATION.to_owned(), json!(owners));
     }
     managed
+}
+
+/// Argo Rollouts validates every route kind a VirtualService has, not only the kinds the
+/// Rollout lists: with no tls (tcp) routes listed it checks the first tls (tcp) route, and with
+/// no http routes listed the first unnamed http route, for the stable and canary hosts. A kind
+/// the app has no route of makes the controller refuse the Rollout.
+fn check_unmanaged_kinds(
+    document: &Document,
+    value: &Value,
+    managed: &ManagedRoutes,
+    findings: &mut Vec<Finding>,
+) {
+    for (kind, none_managed) in [
+        (RouteKind::Http, managed.http.is_empty()),
+        (RouteKind::Tls, managed.tls.is_empty()),
+        (RouteKind::Tcp, managed.tcp.is_empty()),
+    ] {
+        let routes = value
+            .pointer(&format!("/spec/{}", kind.field()))
+            .and_then(Value::as_array)
+            .map_or(0, Vec::len);
+        if !none_managed || routes == 0 {
+            continue;
+        }
+        // All-named http routes are left alone when the Rollout lists none, as long as there is
+        // only one of them.
+        if kind == RouteKind::Http {
+            let all_named = value
+                .pointer("/spec/http")
+                .and_then(Value::as_array)
+                .is_some_and(|r| r.iter().all(|route| route.get("name").is_some()));
+            if all_named && routes <= 1 {
+                continue;
+            }
+        }
+        findings.push(
+            Finding::at(
+                document,
+                &FieldPath::root().key("spec").key(kind.field()),
+                Severity::Warning,
+                "convert/unmanaged-route-kind",
+                format!(
+                    "the app has no {} route here, but Argo Rollouts checks this VirtualService's {} routes for the stable and canary hosts and will refuse the Rollout",
+                    kind.field(),
+                    kind.field()
+                ),
+            )
+            .with_hint(format!(
+                "move the {} routes of other services to a VirtualService of their own",
+                kind.field()
+            )),
+        );
+    }
 }
 
 /// `name`, or `name-2`, `name-3`… whichever is not taken.
