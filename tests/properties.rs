@@ -64,7 +64,9 @@ prop_compose! {
             }
         });
         if let Some(r) = replicas {
-            deployment["spec"].as_object_mut().unwrap().shift_insert(0, "replicas".into(), json!(r));
+            if let Some(spec) = deployment["spec"].as_object_mut() {
+                spec.shift_insert(0, "replicas".into(), json!(r));
+            }
         }
         let host = match (&namespace, fqdn) {
             (Some(ns), true) => format!("{app}.{ns}.svc.cluster.local"),
