@@ -63,10 +63,8 @@ prop_compose! {
                 "template": {"metadata": template_metadata, "spec": {"containers": [{"name": "main", "image": "example/app:1.0", "env": env, "ports": [{"containerPort": port}]}]}}
             }
         });
-        if let Some(r) = replicas {
-            if let Some(spec) = deployment["spec"].as_object_mut() {
-                spec.shift_insert(0, "replicas".into(), json!(r));
-            }
+        if let (Some(r), Some(spec)) = (replicas, deployment["spec"].as_object_mut()) {
+            spec.shift_insert(0, "replicas".into(), json!(r));
         }
         let host = match (&namespace, fqdn) {
             (Some(ns), true) => format!("{app}.{ns}.svc.cluster.local"),
