@@ -10,6 +10,7 @@
 pub mod cli;
 pub mod config;
 pub mod convert;
+pub mod diff;
 pub mod emit;
 pub mod finding;
 pub mod index;

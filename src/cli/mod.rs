@@ -5,7 +5,9 @@
 //! with `--exit-code`); 2 could not do the job (bad flags, unreadable or unparseable input),
 //! in which case nothing was written.
 
+mod conversion;
 mod convert;
+mod diff;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -24,6 +26,8 @@ pub struct Cli {
 pub enum Command {
     /// Convert Deployments (+ Service, VirtualService, …) into Rollouts with canary analysis.
     Convert(convert::ConvertArgs),
+    /// Show what `convert --write` would change.
+    Diff(diff::DiffArgs),
 }
 
 /// The outcome of a command, mapped to an exit code at the edge.
@@ -81,6 +85,7 @@ where
     };
     match cli.command {
         Command::Convert(args) => convert::run(args, streams),
+        Command::Diff(args) => diff::run(args, streams),
     }
 }
 
@@ -91,4 +96,17 @@ fn report_failure(stderr: &mut dyn Write, message: &dyn std::fmt::Display, hint:
         let _ = writeln!(stderr, "  hint: {hint}");
     }
     Outcome::Failure
+}
+
+/// Prints command output; a closed pipe (`| head`) is not an error.
+fn print(streams: &mut Streams, text: &str) -> Outcome {
+    match streams
+        .stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| streams.stdout.flush())
+    {
+        Ok(()) => Outcome::Success,
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Outcome::Success,
+        Err(error) => report_failure(streams.stderr, &format!("cannot write output: {error}"), ""),
+    }
 }

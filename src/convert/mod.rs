@@ -245,6 +245,19 @@ impl<'d> Work<'d> {
             );
         }
 
+        // Canary and stable Services.
+        if settings.traffic == Traffic::Host {
+            for derived in [&canary_service, &stable_service] {
+                if self
+                    .index
+                    .find(Kind::Service, derived, namespace.as_deref())
+                    .is_none()
+                {
+                    new_resources.push(services::derived(self.document(planned.service), derived));
+                }
+            }
+        }
+
         // DestinationRules.
         let rules: Vec<usize> = planned
             .app
@@ -307,19 +320,6 @@ impl<'d> Work<'d> {
             Traffic::Host => {
                 for rule in rules {
                     self.carry_traffic_policy(rule, settings, &service, &mut new_resources);
-                }
-            }
-        }
-
-        // Canary and stable Services.
-        if settings.traffic == Traffic::Host {
-            for derived in [&canary_service, &stable_service] {
-                if self
-                    .index
-                    .find(Kind::Service, derived, namespace.as_deref())
-                    .is_none()
-                {
-                    new_resources.push(services::derived(self.document(planned.service), derived));
                 }
             }
         }

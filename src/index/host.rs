@@ -41,25 +41,24 @@ impl<'h> ServiceHost<'h> {
     }
 
     /// Whether this host names `service` in `service_ns`, seen from a VirtualService in `vs_ns`.
-    /// An unspecified namespace (`None`) is the run's namespace and matches any other.
+    /// A short host is read in the VirtualService's namespace. A qualified host names its
+    /// namespace explicitly, which a Service written without namespace (applied to whatever
+    /// namespace the run targets) may well be in.
     pub fn names(&self, service: &str, service_ns: Option<&str>, vs_ns: Option<&str>) -> bool {
         if self.service != service {
             return false;
         }
-        let host_ns = self.namespace.or(vs_ns);
-        match (host_ns, service_ns) {
-            (Some(a), Some(b)) => a == b,
-            _ => true,
+        match self.namespace {
+            Some(host_ns) => service_ns.is_none_or(|ns| ns == host_ns),
+            None => same_namespace(vs_ns, service_ns),
         }
     }
 }
 
-/// Whether two namespaces are the same, where `None` is the run's namespace and fits any.
+/// Whether two resources are in the same namespace. `None` is the namespace the run is
+/// applied to: the same for every document without one, and not any named namespace.
 pub fn same_namespace(a: Option<&str>, b: Option<&str>) -> bool {
-    match (a, b) {
-        (Some(a), Some(b)) => a == b,
-        _ => true,
-    }
+    a == b
 }
 
 #[cfg(test)]
@@ -88,7 +87,8 @@ mod tests {
         let short = ServiceHost::parse("web").unwrap();
         assert!(short.names("web", Some("shop"), Some("shop")));
         assert!(!short.names("web", Some("shop"), Some("other")));
-        assert!(short.names("web", None, Some("other")));
+        assert!(!short.names("web", None, Some("other")));
+        assert!(short.names("web", None, None));
         let qualified = ServiceHost::parse("web.shop.svc.cluster.local").unwrap();
         assert!(qualified.names("web", Some("shop"), Some("gateways")));
         assert!(qualified.names("web", None, None));

@@ -1,0 +1,226 @@
+//! The flags of every command that converts (`convert`, `diff`), and running a conversion
+//! from them: load, plan and convert, with findings printed on standard error.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::{Outcome, Streams, report_failure};
+use crate::config::{self, AppMatch};
+use crate::convert::{self, Conversion};
+use crate::finding::Severity;
+use crate::load::{self, Input, Limits, LoadOptions, Loaded};
+use crate::plan::ConvertOptions;
+use crate::plan::settings::{AnalysisPatch, Mode, Settings, SettingsPatch};
+
+#[derive(Debug, Args)]
+pub struct ConversionFlags {
+    /// Files or directories to read (`-` for standard input; standard input when none given
+    /// and it is not a terminal).
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// A `Rolloutify` configuration file (defaults, select, per-app overrides).
+    #[arg(short, long, value_name = "FILE", env = "ROLLOUTIFY_CONFIG")]
+    pub config: Option<PathBuf>,
+
+    /// Convert only these Deployments: NAME or NAMESPACE/NAME (repeatable).
+    #[arg(long, value_name = "NAME")]
+    pub select: Vec<String>,
+
+    /// Keep the Deployment and point the Rollout at it (`workloadRef`) instead of moving the
+    /// pod template.
+    #[arg(long)]
+    pub workload_ref: bool,
+
+    /// How the Deployment is scaled down in workload-ref mode.
+    #[arg(long, value_name = "WHEN", value_parser = ["never", "onsuccess", "progressively"])]
+    pub scale_down: Option<String>,
+
+    /// Split traffic between canary/stable Services (host) or DestinationRule subsets (subset).
+    #[arg(long, value_name = "HOW", value_parser = ["host", "subset"])]
+    pub traffic: Option<String>,
+
+    /// Canary steps, e.g. `10,pause,25,5m,50,5m,100` (weights, `pause`, durations, `analysis`).
+    #[arg(long, value_name = "STEPS")]
+    pub steps: Option<String>,
+
+    /// Where analysis runs: in the background, as a step after each pause, or not at all.
+    #[arg(long, value_name = "MODE", value_parser = ["background", "step", "none"])]
+    pub analysis: Option<String>,
+
+    /// Prometheus address for the analysis.
+    #[arg(long, value_name = "URL")]
+    pub prometheus: Option<String>,
+
+    /// What a measurement without data (or NaN) means.
+    #[arg(long, value_name = "MEANING", value_parser = ["inconclusive", "pass", "fail"])]
+    pub no_data: Option<String>,
+
+    /// Lowest share of non-5xx responses that passes (0–1).
+    #[arg(long, value_name = "SHARE")]
+    pub success_rate: Option<f64>,
+
+    /// Highest p99 latency in milliseconds that passes (0 leaves latency out).
+    #[arg(long, value_name = "MS")]
+    pub latency_p99_ms: Option<u64>,
+
+    /// Suffix of the canary Service.
+    #[arg(long, value_name = "SUFFIX")]
+    pub canary_suffix: Option<String>,
+
+    /// Suffix of the stable Service.
+    #[arg(long, value_name = "SUFFIX")]
+    pub stable_suffix: Option<String>,
+
+    /// Name given to managed http routes that have none.
+    #[arg(long, value_name = "NAME")]
+    pub route_name: Option<String>,
+
+    /// In host mode, copy a DestinationRule's trafficPolicy to the new hosts, or only warn.
+    #[arg(long, value_name = "POLICY", value_parser = ["copy", "warn"])]
+    pub destination_rule_policy: Option<String>,
+
+    /// Print errors only, not warnings.
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// Also print notes.
+    #[arg(short, long, conflicts_with = "quiet")]
+    pub verbose: bool,
+
+    /// Read files that .gitignore/.ignore exclude.
+    #[arg(long)]
+    pub no_ignore: bool,
+
+    /// Largest file read, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_file_bytes)]
+    pub max_file_size: u64,
+
+    /// Most nodes aliases may add to one document.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_alias_nodes)]
+    pub max_alias_nodes: usize,
+
+    /// Deepest nesting of a document.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_depth)]
+    pub max_depth: usize,
+
+    /// Most documents in one file.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_documents)]
+    pub max_documents: usize,
+}
+
+impl ConversionFlags {
+    fn load_options(&self) -> LoadOptions {
+        LoadOptions {
+            limits: Limits {
+                max_file_bytes: self.max_file_size,
+                max_alias_nodes: self.max_alias_nodes,
+                max_depth: self.max_depth,
+                max_documents: self.max_documents,
+            },
+            respect_ignore_files: !self.no_ignore,
+        }
+    }
+
+    /// The inputs named on the command line.
+    pub fn inputs(&self, stdin_is_terminal: bool) -> Vec<Input> {
+        if self.paths.is_empty() {
+            return if stdin_is_terminal {
+                Vec::new()
+            } else {
+                vec![Input::Stdin]
+            };
+        }
+        self.paths
+            .iter()
+            .map(|p| {
+                if p.as_os_str() == "-" {
+                    Input::Stdin
+                } else {
+                    Input::Path(p.clone())
+                }
+            })
+            .collect()
+    }
+
+    fn settings(&self) -> Result<SettingsPatch, String> {
+        fn parse<T: std::str::FromStr<Err = String>>(
+            v: &Option<String>,
+        ) -> Result<Option<T>, String> {
+            v.as_deref().map(str::parse).transpose()
+        }
+        let analysis = AnalysisPatch {
+            mode: parse(&self.analysis)?,
+            prometheus: self.prometheus.clone(),
+            success_rate: self.success_rate,
+            latency_p99_ms: self.latency_p99_ms,
+            no_data: parse(&self.no_data)?,
+            ..AnalysisPatch::default()
+        };
+        let patch = SettingsPatch {
+            mode: self.workload_ref.then_some(Mode::WorkloadRef),
+            traffic: parse(&self.traffic)?,
+            steps: self.steps.clone().map(serde_json::Value::String),
+            scale_down: parse(&self.scale_down)?,
+            canary_suffix: self.canary_suffix.clone(),
+            stable_suffix: self.stable_suffix.clone(),
+            route_name: self.route_name.clone(),
+            destination_rule_policy: parse(&self.destination_rule_policy)?,
+            analysis: (analysis != AnalysisPatch::default()).then_some(analysis),
+        };
+        Settings::default()
+            .apply(&patch)
+            .map_err(|error| error.to_string())?;
+        Ok(patch)
+    }
+
+    /// Loads the inputs and converts them, printing findings; `Err` carries the outcome of a
+    /// failure already reported.
+    pub fn run(&self, streams: &mut Streams) -> Result<(Loaded, Conversion), Outcome> {
+        let inputs = self.inputs(streams.stdin_is_terminal);
+        if inputs.is_empty() {
+            return Err(report_failure(
+                streams.stderr,
+                &"no input",
+                "give files or directories, or pipe manifests to standard input (-)",
+            ));
+        }
+        let flags = self.settings().map_err(|message| {
+            report_failure(
+                streams.stderr,
+                &format!("invalid flag: {message}"),
+                "see --help",
+            )
+        })?;
+        let config = match &self.config {
+            Some(path) => config::read(path)
+                .map_err(|error| report_failure(streams.stderr, &error, error.hint()))?,
+            None => config::Config::default(),
+        };
+        let options = ConvertOptions {
+            config,
+            flags,
+            select: self
+                .select
+                .iter()
+                .map(|s| AppMatch::parse_selector(s))
+                .collect(),
+        };
+        let loaded = load::load(&inputs, &self.load_options())
+            .map_err(|error| report_failure(streams.stderr, &error, error.hint()))?;
+        let conversion = convert::convert(&loaded.documents, &options)
+            .map_err(|error| report_failure(streams.stderr, &error, error.hint()))?;
+        for finding in &conversion.findings {
+            let shown = match finding.severity {
+                Severity::Error => true,
+                Severity::Warning => !self.quiet,
+                Severity::Note => self.verbose,
+            };
+            if shown {
+                let _ = writeln!(streams.stderr, "{finding}");
+            }
+        }
+        Ok((loaded, conversion))
+    }
+}

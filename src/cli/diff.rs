@@ -1,0 +1,61 @@
+//! `rolloutify diff`: what `convert --write` would change, as a patch `git apply` accepts or
+//! as a one-line-per-resource summary.
+
+use clap::{Args, ValueEnum};
+
+use super::conversion::ConversionFlags;
+use super::{Outcome, Streams, report_failure};
+use crate::diff;
+use crate::emit;
+use crate::load::Input;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    /// A unified diff with git headers.
+    Patch,
+    /// One line per resource.
+    Summary,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    #[command(flatten)]
+    pub flags: ConversionFlags,
+
+    /// What to print.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Patch)]
+    pub format: DiffFormat,
+
+    /// Exit 1 when there are changes.
+    #[arg(long)]
+    pub exit_code: bool,
+}
+
+pub fn run(args: DiffArgs, streams: &mut Streams) -> Outcome {
+    if args
+        .flags
+        .inputs(streams.stdin_is_terminal)
+        .contains(&Input::Stdin)
+    {
+        return report_failure(
+            streams.stderr,
+            &"a diff needs files to compare with",
+            "give file paths; use convert to transform standard input",
+        );
+    }
+    let (loaded, conversion) = match args.flags.run(streams) {
+        Ok(done) => done,
+        Err(outcome) => return outcome,
+    };
+    let files = emit::render_files(&loaded.sources, &loaded.documents, &conversion);
+    let changed = files.iter().any(|f| f.changed);
+    let text = match args.format {
+        DiffFormat::Patch => diff::unified(&files),
+        DiffFormat::Summary => diff::summary(&loaded.documents, &conversion),
+    };
+    let outcome = super::print(streams, &text);
+    if outcome == Outcome::Success && changed && args.exit_code {
+        return Outcome::Problem;
+    }
+    outcome
+}

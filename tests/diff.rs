@@ -1,0 +1,135 @@
+//! `rolloutify diff` against the real git: the patch applies from the repository root and
+//! yields exactly what `convert --write` writes; `convert --check` fails before and passes after.
+
+use std::path::Path;
+use std::process::Command as Process;
+
+use assert_cmd::Command;
+
+fn rolloutify(dir: &Path) -> Command {
+    let mut command = Command::cargo_bin("rolloutify").expect("binary is built");
+    command.current_dir(dir);
+    command
+}
+
+fn git(dir: &Path, args: &[&str]) -> bool {
+    Process::new("git")
+        .args(args)
+        .current_dir(dir)
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read dir").flatten() {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).expect("copy");
+        }
+    }
+}
+
+fn read_tree(dir: &Path) -> Vec<(String, String)> {
+    let mut files = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(current) = pending.pop() {
+        for entry in std::fs::read_dir(&current).expect("read dir").flatten() {
+            let path = entry.path();
+            if entry.file_name() == ".git" {
+                continue;
+            }
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                let relative = path
+                    .strip_prefix(dir)
+                    .expect("inside")
+                    .display()
+                    .to_string();
+                files.push((relative, std::fs::read_to_string(&path).expect("text")));
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+#[test]
+fn patch_applies_with_git_and_equals_write() {
+    if !git(Path::new("."), &["--version"]) {
+        eprintln!("note: git is not installed; skipping");
+        return;
+    }
+    let testdata = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata");
+    let root = tempfile::tempdir().expect("temp dir");
+    let patched = root.path().join("patched");
+    let written = root.path().join("written");
+    for case in [
+        "seed-003-failure-count",
+        "seed-004-http-and-tls",
+        "several-routes",
+        "anchors",
+        "autoscaling",
+    ] {
+        copy_tree(&testdata.join(case), &patched.join("apps").join(case));
+    }
+    // A file without a final newline and one with CRLF line ends, untouched by conversion.
+    std::fs::write(
+        patched.join("apps/no-newline.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}",
+    )
+    .expect("write");
+    std::fs::write(
+        patched.join("apps/crlf.yaml"),
+        "apiVersion: v1\r\nkind: ConfigMap\r\nmetadata: {name: b}\r\n",
+    )
+    .expect("write");
+    copy_tree(&patched, &written);
+    assert!(git(&patched, &["init", "-q"]));
+
+    rolloutify(&written)
+        .args(["convert", "-q", "--check", "apps"])
+        .assert()
+        .code(1);
+
+    let output = rolloutify(&patched)
+        .args(["diff", "-q", "--exit-code", "apps"])
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let patch = root.path().join("change.patch");
+    std::fs::write(&patch, &output).expect("write patch");
+    assert!(
+        git(
+            &patched,
+            &["apply", "--check", patch.to_str().expect("utf-8 path")]
+        ),
+        "git apply --check refused:\n{}",
+        String::from_utf8_lossy(&output)
+    );
+    assert!(git(
+        &patched,
+        &["apply", patch.to_str().expect("utf-8 path")]
+    ));
+
+    rolloutify(&written)
+        .args(["convert", "-q", "-w", "apps"])
+        .assert()
+        .success();
+    assert_eq!(read_tree(&patched), read_tree(&written));
+
+    rolloutify(&written)
+        .args(["convert", "-q", "--check", "apps"])
+        .assert()
+        .success();
+    rolloutify(&written)
+        .args(["diff", "-q", "--exit-code", "apps"])
+        .assert()
+        .success()
+        .stdout("");
+}
