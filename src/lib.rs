@@ -16,4 +16,5 @@ pub mod finding;
 pub mod index;
 pub mod load;
 pub mod plan;
+pub mod report;
 pub mod yaml11;

@@ -1,0 +1,33 @@
+//! Findings as a JSON document for programs.
+
+use serde_json::{Value, json};
+
+use super::Report;
+
+pub fn render(report: &Report) -> String {
+    let findings: Vec<Value> = report
+        .findings
+        .iter()
+        .map(|f| {
+            json!({
+                "rule": f.rule,
+                "severity": f.severity.to_string(),
+                "resource": f.resource,
+                "file": f.location.file,
+                "line": f.location.position.line,
+                "column": f.location.position.column,
+                "message": f.message,
+                "hint": f.hint,
+            })
+        })
+        .collect();
+    let document = json!({
+        "findings": findings,
+        "checked": report.checked.len(),
+        "errors": report.count(crate::finding::Severity::Error),
+        "warnings": report.count(crate::finding::Severity::Warning),
+    });
+    let mut text = serde_json::to_string_pretty(&document).unwrap_or_default();
+    text.push('\n');
+    text
+}
