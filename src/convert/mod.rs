@@ -60,6 +60,15 @@ pub enum ConvertError {
         resource: String,
         field: &'static str,
     },
+    /// Returned when a field a Rollout is built from has the wrong type.
+    #[error("{location}: document {document}: {resource}: `{field}` must be {expected}")]
+    WrongType {
+        location: Location,
+        document: usize,
+        resource: String,
+        field: &'static str,
+        expected: &'static str,
+    },
     /// Returned when settings (config, annotations, flags) are invalid for an app.
     #[error(transparent)]
     Plan(#[from] PlanError),
@@ -68,8 +77,11 @@ pub enum ConvertError {
 impl ConvertError {
     pub fn hint(&self) -> &'static str {
         match self {
-            ConvertError::MissingField { .. } => {
+            ConvertError::MissingField { .. } | ConvertError::WrongType { .. } => {
                 "a Deployment needs spec.selector and a pod template with labels; kubectl would refuse it as well"
+            }
+            ConvertError::Plan(PlanError::MissingName { .. }) => {
+                "every object needs metadata.name; kubectl would refuse it as well"
             }
             ConvertError::Plan(_) => {
                 "fix the value; see README.md, section Configuration, for what each setting takes"

@@ -58,10 +58,18 @@ pub fn clean_metadata(metadata: Option<&Value>) -> Value {
 /// The Rollout spec's `selector`: the Deployment's, or (for the old extensions/v1beta1 and
 /// apps/v1beta1 APIs, which defaulted it) one built from the template labels.
 fn selector(deployment: &Document, findings: &mut Vec<Finding>) -> Result<Value, ConvertError> {
-    if let Some(selector) = deployment.value.pointer("/spec/selector")
-        && selector.is_object()
-    {
-        return Ok(selector.clone());
+    match deployment.value.pointer("/spec/selector") {
+        Some(selector) if selector.is_object() => return Ok(selector.clone()),
+        Some(Value::Null) | None => {}
+        Some(_) => {
+            return Err(ConvertError::WrongType {
+                location: deployment.location(&FieldPath::parse("spec.selector")),
+                document: deployment.index + 1,
+                resource: deployment.resource_id(),
+                field: "spec.selector",
+                expected: "a mapping (matchLabels, matchExpressions)",
+            });
+        }
     }
     let labels = deployment.value.pointer("/spec/template/metadata/labels");
     let legacy = matches!(

@@ -281,6 +281,9 @@ pub fn parse_source(source: &Arc<Source>, limits: &Limits) -> Result<Vec<Documen
             snippet,
         });
     }
+    if looks_like_json(source) {
+        check_json(&file, &source.text)?;
+    }
     let parsed = yaml::parse_stream(&source.text, limits).map_err(|source| LoadError::Yaml {
         file: file.clone(),
         source,
@@ -309,7 +312,7 @@ pub fn parse_source(source: &Arc<Source>, limits: &Limits) -> Result<Vec<Documen
             value: doc.value,
             spans: doc.spans,
         };
-        for field in ["apiVersion", "kind"] {
+        for field in ["kind", "apiVersion"] {
             if document
                 .value
                 .get(field)
@@ -331,6 +334,32 @@ pub fn parse_source(source: &Arc<Source>, limits: &Limits) -> Result<Vec<Documen
         }
     }
     Ok(documents)
+}
+
+/// kubectl decodes a stream that starts with `{` (and so any `.json` file) as JSON, which is
+/// stricter than YAML's flow style: no trailing commas, no unquoted keys, no comments.
+fn looks_like_json(source: &Source) -> bool {
+    source
+        .path()
+        .and_then(|p| p.extension())
+        .is_some_and(|e| e == "json")
+        || source.text.trim_start().starts_with('{')
+}
+
+fn check_json(file: &str, text: &str) -> Result<(), LoadError> {
+    let stream = serde_json::Deserializer::from_str(text).into_iter::<serde::de::IgnoredAny>();
+    for value in stream {
+        if let Err(error) = value {
+            return Err(LoadError::Yaml {
+                file: file.to_owned(),
+                source: YamlError::Syntax {
+                    position: Position::new(error.line().max(1), error.column().max(1)),
+                    message: format!("invalid JSON: {error}"),
+                },
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Finds Helm or Go template actions (`{{ .Values.x }}`, `{{- if … }}`) outside comments.

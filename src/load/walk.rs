@@ -60,7 +60,13 @@ pub(super) fn files_under(path: &Path, options: &LoadOptions) -> Result<Vec<Path
         })?;
         let is_file = entry.file_type().is_some_and(|t| t.is_file());
         if is_file && is_manifest_file(entry.path()) {
-            files.push(entry.into_path());
+            // `rolloutify convert .` should name `app.yaml`, not `./app.yaml`.
+            let path = entry.into_path();
+            let path = match path.strip_prefix(".") {
+                Ok(relative) if path.starts_with(".") => relative.to_path_buf(),
+                _ => path,
+            };
+            files.push(path);
         }
     }
     Ok(files)

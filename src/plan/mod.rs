@@ -41,6 +41,12 @@ pub struct Plan {
 /// Why a plan could not be made.
 #[derive(Debug, thiserror::Error)]
 pub enum PlanError {
+    /// Returned when a Deployment has no `metadata.name`.
+    #[error("{location}: document {document}: Deployment has no `metadata.name`")]
+    MissingName {
+        location: crate::load::Location,
+        document: usize,
+    },
     /// Returned when a Deployment's `rolloutify.io/*` annotation or the flags hold a bad value.
     #[error("{location}: {source}")]
     Settings {
@@ -62,6 +68,12 @@ pub fn plan(index: &Index, options: &ConvertOptions) -> Result<Plan, PlanError> 
         .collect();
     for deployment in index.of_kind(Kind::Deployment) {
         let doc = &documents[deployment];
+        if doc.name().is_empty() {
+            return Err(PlanError::MissingName {
+                location: doc.location(&FieldPath::parse("metadata.name")),
+                document: doc.index + 1,
+            });
+        }
         let explicitly_selected = !selectors.is_empty();
         if explicitly_selected && !selectors.iter().any(|s| s.matches(doc)) {
             continue;

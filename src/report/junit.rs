@@ -27,7 +27,9 @@ fn escape(text: &str) -> String {
 pub fn render(report: &Report) -> String {
     let mut cases: BTreeMap<(String, String), Vec<&Finding>> = BTreeMap::new();
     for checked in &report.checked {
-        cases.entry((checked.file.clone(), checked.resource.clone())).or_default();
+        cases
+            .entry((checked.file.clone(), checked.resource.clone()))
+            .or_default();
     }
     for finding in &report.findings {
         cases
@@ -62,7 +64,10 @@ pub fn render(report: &Report) -> String {
             continue;
         }
         out.push_str(">\n");
-        let errors: Vec<&&Finding> = findings.iter().filter(|f| f.severity == Severity::Error).collect();
+        let errors: Vec<&&Finding> = findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .collect();
         if let Some(first) = errors.first() {
             let body: Vec<String> = errors.iter().map(|f| f.to_string()).collect();
             let _ = writeln!(
@@ -79,7 +84,11 @@ pub fn render(report: &Report) -> String {
             .map(|f| f.to_string())
             .collect();
         if !others.is_empty() {
-            let _ = writeln!(out, "      <system-out>{}</system-out>", escape(&others.join("\n")));
+            let _ = writeln!(
+                out,
+                "      <system-out>{}</system-out>",
+                escape(&others.join("\n"))
+            );
         }
         out.push_str("    </testcase>\n");
     }
