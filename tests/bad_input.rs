@@ -47,7 +47,7 @@ fn billion_laughs() -> String {
     );
     for i in 1..12 {
         let previous = format!("*a{}", i - 1);
-        let items = vec![previous.as_str(); 10].join(", ");
+        let items = [previous.as_str(); 10].join(", ");
         text.push_str(&format!("  a{i}: &a{i} [{items}]\n"));
     }
     text
