@@ -17,4 +17,5 @@ pub mod index;
 pub mod load;
 pub mod plan;
 pub mod report;
+pub mod validate;
 pub mod yaml11;

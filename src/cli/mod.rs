@@ -8,6 +8,7 @@
 mod conversion;
 mod convert;
 mod diff;
+mod validate;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -28,6 +29,8 @@ pub enum Command {
     Convert(convert::ConvertArgs),
     /// Show what `convert --write` would change.
     Diff(diff::DiffArgs),
+    /// Check manifests offline against the Argo Rollouts controller's and Istio's rules.
+    Validate(validate::ValidateArgs),
 }
 
 /// The outcome of a command, mapped to an exit code at the edge.
@@ -86,6 +89,7 @@ where
     match cli.command {
         Command::Convert(args) => convert::run(args, streams),
         Command::Diff(args) => diff::run(args, streams),
+        Command::Validate(args) => validate::run(args, streams),
     }
 }
 

@@ -1,0 +1,149 @@
+//! Mistakes of a migration from Deployments to Rollouts that no other tool catches: an
+//! autoscaler still pointing at a Deployment a Rollout replaced, and a DestinationRule whose
+//! traffic policy does not reach the new canary and stable hosts.
+
+use serde_json::Value;
+
+use crate::finding::{Finding, Severity};
+use crate::index::host::ServiceHost;
+use crate::index::{Index, Kind};
+use crate::load::FieldPath;
+
+pub fn check(index: &Index, findings: &mut Vec<Finding>) {
+    check_autoscalers(index, findings);
+    check_traffic_policies(index, findings);
+}
+
+fn check_autoscalers(index: &Index, findings: &mut Vec<Finding>) {
+    let documents = index.documents;
+    for scaler in index
+        .of_kind(Kind::HorizontalPodAutoscaler)
+        .chain(index.of_kind(Kind::ScaledObject))
+    {
+        let doc = &documents[scaler];
+        let target = doc.value.pointer("/spec/scaleTargetRef");
+        let kind = target
+            .and_then(|t| t.get("kind"))
+            .and_then(Value::as_str)
+            .unwrap_or(if index.kind(scaler) == Kind::ScaledObject {
+                "Deployment"
+            } else {
+                ""
+            });
+        let Some(name) = target.and_then(|t| t.get("name")).and_then(Value::as_str) else {
+            continue;
+        };
+        if kind != "Deployment" {
+            continue;
+        }
+        let rollout = index.find(Kind::Rollout, name, doc.namespace());
+        let referencing = index.of_kind(Kind::Rollout).find(|&r| {
+            let rollout = &documents[r];
+            rollout.namespace() == doc.namespace()
+                && rollout.str_at("/spec/workloadRef/name") == Some(name)
+        });
+        let deployment = index.find(Kind::Deployment, name, doc.namespace());
+        let path = FieldPath::parse("spec.scaleTargetRef.kind");
+        if let Some(r) = referencing {
+            findings.push(
+                Finding::at(
+                    doc,
+                    &path,
+                    Severity::Warning,
+                    "migration/autoscaler-targets-deployment",
+                    format!("scales Deployment {name}, which Rollout {} scales down; the two fight over its replicas", documents[r].name()),
+                )
+                .with_hint(format!("point scaleTargetRef at the Rollout: apiVersion argoproj.io/v1alpha1, kind Rollout, name {}", documents[r].name())),
+            );
+        } else if let (Some(_), None) = (rollout, deployment) {
+            findings.push(
+                Finding::at(
+                    doc,
+                    &path,
+                    Severity::Error,
+                    "migration/autoscaler-targets-deployment",
+                    format!("scales Deployment {name}, which a Rollout of the same name replaced; nothing is autoscaled"),
+                )
+                .with_hint(format!("point scaleTargetRef at the Rollout: apiVersion argoproj.io/v1alpha1, kind Rollout, name {name}")),
+            );
+        }
+    }
+}
+
+/// Whether some DestinationRule of the input covers `host` (a Service name) in `namespace`.
+fn covered(index: &Index, service: &str, namespace: Option<&str>) -> bool {
+    index.of_kind(Kind::DestinationRule).any(|r| {
+        let rule = &index.documents[r];
+        let host = rule.str_at("/spec/host").unwrap_or_default();
+        host == "*"
+            || host.starts_with("*.")
+            || ServiceHost::parse(host)
+                .is_some_and(|h| h.names(service, namespace, rule.namespace()))
+    })
+}
+
+fn check_traffic_policies(index: &Index, findings: &mut Vec<Finding>) {
+    let documents = index.documents;
+    for r in index.of_kind(Kind::Rollout) {
+        let rollout = &documents[r];
+        let canary = &rollout.value["spec"]["strategy"]["canary"];
+        if canary.pointer("/trafficRouting/istio").is_none()
+            || canary
+                .pointer("/trafficRouting/istio/destinationRule")
+                .is_some()
+        {
+            continue;
+        }
+        let new_hosts: Vec<&str> = ["canaryService", "stableService"]
+            .iter()
+            .filter_map(|k| canary.get(*k).and_then(Value::as_str))
+            .filter(|s| !covered(index, s, rollout.namespace()))
+            .collect();
+        if new_hosts.is_empty() {
+            continue;
+        }
+        // A policy for a Service that selects the same pods no longer applies to the split.
+        let Some(canary_service) = canary.get("canaryService").and_then(Value::as_str) else {
+            continue;
+        };
+        let Some(selector) = index
+            .find(Kind::Service, canary_service, rollout.namespace())
+            .and_then(|s| crate::index::service_selector(&documents[s]))
+        else {
+            continue;
+        };
+        for service in index.of_kind(Kind::Service) {
+            let svc = &documents[service];
+            if svc.namespace() != rollout.namespace()
+                || svc.name() == canary_service
+                || crate::index::service_selector(svc) != Some(selector)
+            {
+                continue;
+            }
+            for rule in index.of_kind(Kind::DestinationRule) {
+                let doc = &documents[rule];
+                let names_service = doc
+                    .str_at("/spec/host")
+                    .and_then(ServiceHost::parse)
+                    .is_some_and(|h| h.names(svc.name(), svc.namespace(), doc.namespace()));
+                if names_service && doc.value.pointer("/spec/trafficPolicy").is_some() {
+                    findings.push(
+                        Finding::at(
+                            doc,
+                            &FieldPath::parse("spec.trafficPolicy"),
+                            Severity::Warning,
+                            "migration/traffic-policy-not-applied",
+                            format!(
+                                "this trafficPolicy applies to host {}, but Rollout {} routes traffic to {}, which no DestinationRule covers",
+                                svc.name(),
+                                rollout.name(),
+                                new_hosts.join(" and ")
+                            ),
+                        )
+                        .with_hint("add DestinationRules for the canary and stable hosts with the same trafficPolicy (rolloutify convert writes them)"),
+                    );
+                }
+            }
+        }
+    }
+}

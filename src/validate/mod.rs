@@ -1,0 +1,85 @@
+//! Validate: what the Argo Rollouts controller and Istio would refuse or get wrong, found
+//! offline — the controller's own rules for Rollouts, the Istio router's rules for the
+//! VirtualServices and DestinationRules a Rollout names, references between the resources of
+//! the input, analysis metrics, and the migration mistakes rolloutify knows about.
+//!
+//! Every finding has a stable rule id, the resource, and the `file:line:column` of the field
+//! at fault. Messages use the controller's wording where it has one.
+
+mod analysis;
+mod istio;
+mod migration;
+mod references;
+mod rollout;
+mod value;
+
+use crate::finding::{Finding, Severity};
+use crate::index::{Index, Kind};
+use crate::load::{Document, FieldPath};
+use crate::report::{Checked, Report};
+
+/// What to check.
+#[derive(Debug, Clone, Default)]
+pub struct ValidateOptions {
+    /// Kinds (`Kind` or `apiVersion/Kind`) to leave out entirely.
+    pub skip: Vec<String>,
+}
+
+impl ValidateOptions {
+    fn skips(&self, document: &Document) -> bool {
+        self.skip.iter().any(|s| {
+            s == document.kind() || *s == format!("{}/{}", document.api_version(), document.kind())
+        })
+    }
+}
+
+/// Checks every document and the references between them.
+pub fn validate(documents: &[Document], options: &ValidateOptions) -> Report {
+    let index = Index::new(documents);
+    let mut findings = Vec::new();
+    let mut checked = Vec::new();
+    for (i, document) in documents.iter().enumerate() {
+        if options.skips(document) {
+            continue;
+        }
+        checked.push(Checked {
+            file: document.source.name(),
+            resource: document.resource_id(),
+        });
+        match index.kind(i) {
+            Kind::Rollout => {
+                rollout::check(document, &mut findings);
+                references::check_rollout(&index, i, &mut findings);
+                istio::check_rollout(&index, i, &mut findings);
+                analysis::check_rollout(&index, i, &mut findings);
+            }
+            Kind::AnalysisTemplate | Kind::ClusterAnalysisTemplate => {
+                analysis::check_template(document, &mut findings);
+            }
+            Kind::VirtualService => istio::check_weights(document, &mut findings),
+            _ => {}
+        }
+    }
+    migration::check(&index, &mut findings);
+    findings.retain(|f| {
+        !options
+            .skip
+            .iter()
+            .any(|s| f.resource.starts_with(&format!("{s}/")))
+    });
+    findings.sort();
+    findings.dedup();
+    checked.sort();
+    Report { findings, checked }
+}
+
+/// A finding in the controller's form: `path: message`, located at `path`.
+fn at(
+    document: &Document,
+    path: &FieldPath,
+    severity: Severity,
+    rule: &'static str,
+    message: impl std::fmt::Display,
+) -> Finding {
+    Finding::at(document, path, severity, rule, format!("{path}: {message}"))
+}

@@ -1,0 +1,726 @@
+//! The controller's checks of a Rollout spec on its own (Argo Rollouts'
+//! `pkg/apis/rollouts/validation/validation.go`), with its messages.
+
+use serde_json::Value;
+
+use super::at;
+use super::value::{duration_seconds, int_or_percent};
+use crate::finding::{Finding, Severity};
+use crate::index::selector::label_selector_selects;
+use crate::load::{Document, FieldPath};
+
+const MISSING_FIELD: &str = "Rollout has missing field";
+const INVALID_STEP: &str =
+    "Step must have one of the following set: experiment, setWeight, setCanaryScale or pause";
+const STEP_KINDS: [&str; 7] = [
+    "experiment",
+    "pause",
+    "setWeight",
+    "analysis",
+    "setCanaryScale",
+    "setHeaderRoute",
+    "setMirrorRoute",
+];
+
+fn error(
+    document: &Document,
+    path: &FieldPath,
+    rule: &'static str,
+    message: impl std::fmt::Display,
+) -> Finding {
+    at(document, path, Severity::Error, rule, message)
+}
+
+fn get<'v>(value: &'v Value, key: &str) -> Option<&'v Value> {
+    value.get(key).filter(|v| !v.is_null())
+}
+
+/// Runs every spec check on one Rollout.
+pub fn check(document: &Document, findings: &mut Vec<Finding>) {
+    // The controller reads a missing spec as an empty one and reports what that lacks.
+    let empty = Value::Object(serde_json::Map::new());
+    let spec = get(&document.value, "spec").unwrap_or(&empty);
+    let path = FieldPath::root().key("spec");
+    for field in [
+        "replicas",
+        "minReadySeconds",
+        "revisionHistoryLimit",
+        "progressDeadlineSeconds",
+    ] {
+        if let Some(value) = get(spec, field).and_then(Value::as_i64)
+            && value < 0
+        {
+            findings.push(error(
+                document,
+                &path.clone().key(field),
+                "rollout/negative-field",
+                format!("Invalid value: {value}: must be greater than or equal to 0"),
+            ));
+        }
+    }
+    let workload_ref = get(spec, "workloadRef");
+    check_selector(document, spec, workload_ref.is_some(), findings);
+    if workload_ref.is_some()
+        && get(spec, "template").is_some_and(|t| t.as_object().is_some_and(|m| !m.is_empty()))
+    {
+        findings.push(error(
+            document,
+            &path.clone().key("template"),
+            "rollout/workload-ref-with-template",
+            "template must be empty for workload reference rollout",
+        ));
+    }
+    let min_ready = get(spec, "minReadySeconds")
+        .and_then(Value::as_i64)
+        .unwrap_or(0);
+    let deadline = get(spec, "progressDeadlineSeconds")
+        .and_then(Value::as_i64)
+        .unwrap_or(600);
+    if deadline <= min_ready {
+        findings.push(error(
+            document,
+            &path.clone().key("progressDeadlineSeconds"),
+            "rollout/progress-deadline",
+            format!("Invalid value: {deadline}: must be greater than minReadySeconds"),
+        ));
+    }
+    check_strategy(document, spec, findings);
+}
+
+fn check_selector(
+    document: &Document,
+    spec: &Value,
+    workload_ref: bool,
+    findings: &mut Vec<Finding>,
+) {
+    let path = FieldPath::root().key("spec").key("selector");
+    if workload_ref {
+        return;
+    }
+    let Some(selector) = get(spec, "selector") else {
+        findings.push(error(
+            document,
+            &path,
+            "rollout/missing-selector",
+            format!("Required value: {MISSING_FIELD} '.spec.selector'"),
+        ));
+        return;
+    };
+    let labels = selector
+        .get("matchLabels")
+        .and_then(Value::as_object)
+        .map_or(0, |m| m.len());
+    let expressions = selector
+        .get("matchExpressions")
+        .and_then(Value::as_array)
+        .map_or(0, Vec::len);
+    if labels + expressions == 0 {
+        findings.push(error(
+            document,
+            &path,
+            "rollout/empty-selector",
+            "Invalid value: empty selector is invalid for deployment",
+        ));
+        return;
+    }
+    let template_labels = spec
+        .pointer("/template/metadata/labels")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    if !label_selector_selects(selector, &template_labels) {
+        findings.push(error(
+            document,
+            &FieldPath::parse("spec.template.metadata.labels"),
+            "rollout/selector-mismatch",
+            "Invalid value: `selector` does not match template `labels`",
+        ));
+    }
+}
+
+fn check_strategy(document: &Document, spec: &Value, findings: &mut Vec<Finding>) {
+    let path = FieldPath::root().key("spec").key("strategy");
+    let strategy = get(spec, "strategy");
+    let canary = strategy.and_then(|s| get(s, "canary"));
+    let blue_green = strategy.and_then(|s| get(s, "blueGreen"));
+    match (canary, blue_green) {
+        (None, None) => findings.push(error(
+            document,
+            &path,
+            "rollout/missing-strategy",
+            format!("Required value: {MISSING_FIELD} '.spec.strategy.canary or .spec.strategy.blueGreen'"),
+        )),
+        (Some(_), Some(_)) => findings.push(error(
+            document,
+            &path,
+            "rollout/multiple-strategies",
+            "Invalid value: Multiple Strategies can not be listed",
+        )),
+        (None, Some(blue_green)) => check_blue_green(document, spec, blue_green, findings),
+        (Some(canary), None) => check_canary(document, spec, canary, findings),
+    }
+}
+
+fn check_blue_green(
+    document: &Document,
+    spec: &Value,
+    blue_green: &Value,
+    findings: &mut Vec<Finding>,
+) {
+    let path = FieldPath::parse("spec.strategy.blueGreen");
+    let active = blue_green
+        .get("activeService")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let preview = blue_green
+        .get("previewService")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if active == preview {
+        findings.push(error(
+            document,
+            &path.clone().key("activeService"),
+            "rollout/duplicate-services",
+            format!("Invalid value: {active:?}: This rollout uses the same service for the active and preview services, but two different services are required."),
+        ));
+    }
+    let history = get(spec, "revisionHistoryLimit")
+        .and_then(Value::as_i64)
+        .unwrap_or(10);
+    if let Some(limit) = blue_green
+        .get("scaleDownDelayRevisionLimit")
+        .and_then(Value::as_i64)
+        && history < limit
+    {
+        findings.push(error(
+            document,
+            &path.clone().key("scaleDownDelayRevisionLimit"),
+            "rollout/scale-down-revision-limit",
+            format!("Invalid value: {limit}: This rollout's revision history limit can not be smaller than the rollout's scale down limit"),
+        ));
+    }
+    check_anti_affinity(document, blue_green, &path, findings);
+}
+
+/// Which traffic providers need both canaryService and stableService.
+fn requires_services(canary: &Value) -> bool {
+    let Some(routing) = get(canary, "trafficRouting") else {
+        return false;
+    };
+    let has = |key| get(routing, key).is_some();
+    (has("alb") && get(canary, "pingPong").is_none())
+        || (has("istio")
+            && routing
+                .pointer("/istio/destinationRule")
+                .is_none_or(Value::is_null))
+        || ["smi", "apisix", "ambassador", "nginx", "appMesh", "traefik"]
+            .iter()
+            .any(|k| has(k))
+}
+
+fn check_canary(document: &Document, spec: &Value, canary: &Value, findings: &mut Vec<Finding>) {
+    let path = FieldPath::parse("spec.strategy");
+    let canary_path = FieldPath::parse("spec.strategy.canary");
+    let surge = get(canary, "maxSurge").map_or(25, int_or_percent);
+    let unavailable = get(canary, "maxUnavailable").map_or(25, int_or_percent);
+    if surge == 0 && unavailable == 0 {
+        let shown = get(canary, "maxSurge").map_or_else(
+            || "0".to_owned(),
+            |v| match v {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            },
+        );
+        findings.push(
+            error(
+                document,
+                &path.clone().key("maxSurge"),
+                "rollout/max-surge-unavailable-zero",
+                format!("Invalid value: {shown}: MaxSurge and MaxUnavailable both can not be zero"),
+            )
+            .with_hint("set maxSurge to at least 1 (or 25%) so new pods can start"),
+        );
+    }
+    let canary_service = canary
+        .get("canaryService")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let stable_service = canary
+        .get("stableService")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if !canary_service.is_empty() && canary_service == stable_service {
+        findings.push(error(
+            document,
+            &path.clone().key("stableService"),
+            "rollout/duplicate-services",
+            format!("Invalid value: {stable_service:?}: This rollout uses the same service for the stable and canary services, but two different services are required."),
+        ));
+    }
+    if let Some(ping_pong) = get(canary, "pingPong") {
+        let routing = get(canary, "trafficRouting");
+        if routing.is_some_and(|r| get(r, "alb").is_none()) {
+            findings.push(error(
+                document,
+                &path.clone().key("trafficRouting").key("alb"),
+                "rollout/ping-pong",
+                "Invalid value: null: Ping-pong feature works with the ALB traffic routing only",
+            ));
+        }
+        let ping = ping_pong
+            .get("pingService")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let pong = ping_pong
+            .get("pongService")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        for (field, service) in [("pingService", ping), ("pongService", pong)] {
+            if service.is_empty() {
+                findings.push(error(
+                    document,
+                    &path.clone().key("pingPong").key(field),
+                    "rollout/ping-pong",
+                    "Invalid value: \"\": Ping service and Pong service must to be set to use Ping-Pong feature",
+                ));
+            }
+        }
+        if ping == pong {
+            findings.push(error(
+                document,
+                &path.clone().key("pingPong").key("pingService"),
+                "rollout/ping-pong",
+                format!("Invalid value: {ping:?}: This rollout uses the same service for the ping and pong services, but two different services are required."),
+            ));
+        }
+    }
+    if requires_services(canary) {
+        for (field, service) in [
+            ("stableService", stable_service),
+            ("canaryService", canary_service),
+        ] {
+            if service.is_empty() {
+                findings.push(
+                    error(
+                        document,
+                        &canary_path.clone().key("trafficRouting"),
+                        "rollout/traffic-routing-services",
+                        format!("{}: Invalid value: \"\": Canary service and Stable service must to be set to use Traffic Routing", path.clone().key(field)),
+                    )
+                    .with_hint("with Istio host-level splitting, name both Services; subset-level splitting uses trafficRouting.istio.destinationRule instead"),
+                );
+            }
+        }
+    }
+    let routing = get(canary, "trafficRouting");
+    let scale_down_delay = get(canary, "scaleDownDelaySeconds");
+    let dynamic = canary
+        .get("dynamicStableScale")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    match routing {
+        None => {
+            if let Some(delay) = scale_down_delay {
+                findings.push(error(
+                    document,
+                    &path.clone().key("scaleDownDelaySeconds"),
+                    "rollout/scale-down-delay",
+                    format!("Invalid value: {delay}: Canary scaleDownDelaySeconds can only be used with traffic routing"),
+                ));
+            }
+            if dynamic {
+                findings.push(error(
+                    document,
+                    &path.clone().key("dynamicStableScale"),
+                    "rollout/dynamic-stable-scale",
+                    "Invalid value: true: Canary dynamicStableScale can only be used with traffic routing",
+                ));
+            }
+        }
+        Some(routing) => {
+            if scale_down_delay.is_some() && dynamic {
+                findings.push(error(
+                    document,
+                    &path.clone().key("dynamicStableScale"),
+                    "rollout/dynamic-stable-scale",
+                    "Invalid value: true: Canary dynamicStableScale cannot be used with scaleDownDelaySeconds",
+                ));
+            }
+            if let Some(max) = get(routing, "maxTrafficWeight")
+                && get(routing, "nginx").is_none()
+                && routing
+                    .get("plugins")
+                    .and_then(Value::as_object)
+                    .is_none_or(|p| p.is_empty())
+            {
+                findings.push(error(
+                    document,
+                    &path.clone().key("trafficRouting").key("maxTrafficWeight"),
+                    "rollout/max-traffic-weight",
+                    format!("Invalid value: {max}: Canary maxTrafficWeight in traffic routing only support in Nginx and Plugins"),
+                ));
+            }
+        }
+    }
+    let max_weight = routing
+        .and_then(|r| get(r, "maxTrafficWeight"))
+        .and_then(Value::as_i64)
+        .unwrap_or(100);
+    let steps = canary
+        .get("steps")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    for (i, step) in steps.iter().enumerate() {
+        check_step(document, spec, canary, step, i, max_weight, findings);
+    }
+    check_anti_affinity(document, canary, &path, findings);
+}
+
+fn check_step(
+    document: &Document,
+    spec: &Value,
+    canary: &Value,
+    step: &Value,
+    i: usize,
+    max_weight: i64,
+    findings: &mut Vec<Finding>,
+) {
+    let _ = spec;
+    let path = FieldPath::parse("spec.strategy").key("steps").index(i);
+    let present: Vec<&str> = STEP_KINDS
+        .iter()
+        .copied()
+        .filter(|k| get(step, k).is_some())
+        .collect();
+    let exclusive = present
+        .iter()
+        .filter(|k| matches!(**k, "setWeight" | "pause" | "experiment" | "analysis"))
+        .count();
+    if present.is_empty() || exclusive > 1 {
+        findings.push(
+            error(document, &path, "rollout/step-kind", format!("Invalid value: {}: {INVALID_STEP}", present.join(", ")))
+                .with_hint("write one action per step: setWeight, pause, analysis, experiment, setCanaryScale, setHeaderRoute or setMirrorRoute"),
+        );
+    }
+    if let Some(weight) = get(step, "setWeight").and_then(Value::as_i64)
+        && !(0..=max_weight).contains(&weight)
+    {
+        findings.push(error(
+            document,
+            &path.clone().key("setWeight"),
+            "rollout/set-weight-range",
+            format!("Invalid value: {weight}: SetWeight needs to be between 0 and {max_weight}"),
+        ));
+    }
+    if let Some(duration) = step.pointer("/pause/duration").filter(|d| !d.is_null())
+        && duration_seconds(duration).is_none_or(|s| s < 0.0)
+    {
+        findings.push(
+            error(
+                document,
+                &path.clone().key("pause").key("duration"),
+                "rollout/pause-duration",
+                format!("Invalid value: {duration}: Duration needs to be greater than 0"),
+            )
+            .with_hint("write seconds (30) or a duration with a unit (30s, 5m, 1h)"),
+        );
+    }
+    let routing = get(canary, "trafficRouting");
+    if get(step, "setCanaryScale").is_some() && routing.is_none() {
+        findings.push(error(
+            document,
+            &FieldPath::parse("spec.strategy.trafficRouting"),
+            "rollout/set-canary-scale",
+            "Required value: SetCanaryScale requires TrafficRouting to be set",
+        ));
+    }
+    let has = |key: &str| routing.is_some_and(|r| get(r, key).is_some());
+    if get(step, "setHeaderRoute").is_some()
+        && !(has("istio") || has("alb") || has("apisix") || has("plugins"))
+    {
+        findings.push(error(
+            document,
+            &path.clone().key("setHeaderRoute"),
+            "rollout/header-route",
+            "Invalid value: SetHeaderRoute requires TrafficRouting, supports Istio and ALB and Apisix",
+        ));
+    }
+    if get(step, "setMirrorRoute").is_some() && !has("istio") {
+        findings.push(error(
+            document,
+            &path.clone().key("setMirrorRoute"),
+            "rollout/mirror-route",
+            "Invalid value: SetMirrorRoute requires TrafficRouting, supports Istio only",
+        ));
+    }
+    if routing.is_some()
+        && (get(step, "setHeaderRoute").is_some() || get(step, "setMirrorRoute").is_some())
+    {
+        match routing.and_then(|r| r.get("managedRoutes")).and_then(Value::as_array) {
+            None => findings.push(error(
+                document,
+                &FieldPath::parse("spec.strategy.trafficRouting.managedRoutes"),
+                "rollout/managed-routes",
+                format!("Required value: {MISSING_FIELD} 'spec.strategy.canary.trafficRouting.managedRoutes'"),
+            )),
+            Some(managed) => {
+                for key in ["setHeaderRoute", "setMirrorRoute"] {
+                    let Some(name) = step.pointer(&format!("/{key}/name")).and_then(Value::as_str) else {
+                        continue;
+                    };
+                    if !managed.iter().any(|m| m.get("name").and_then(Value::as_str) == Some(name)) {
+                        findings.push(error(
+                            document,
+                            &path.clone().key(key),
+                            "rollout/managed-routes",
+                            format!("Invalid value: {name:?}: Steps define a route that does not exist in spec.strategy.canary.trafficRouting.managedRoutes"),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    for key in ["setHeaderRoute", "setMirrorRoute"] {
+        let matches = step
+            .pointer(&format!("/{key}/match"))
+            .and_then(Value::as_array);
+        for (j, m) in matches.into_iter().flatten().enumerate() {
+            let values: Vec<&Value> = if key == "setHeaderRoute" {
+                vec![m.get("headerValue").unwrap_or(&Value::Null)]
+            } else {
+                ["method", "path"]
+                    .iter()
+                    .filter_map(|f| m.get(*f))
+                    .collect()
+            };
+            for value in values {
+                let set = ["exact", "regex", "prefix"]
+                    .iter()
+                    .filter(|k| {
+                        value
+                            .get(**k)
+                            .and_then(Value::as_str)
+                            .is_some_and(|s| !s.is_empty())
+                    })
+                    .count();
+                let message = match set {
+                    0 => {
+                        "StringMatch value missed, match value must have one of the following: exact, regex, prefix"
+                    }
+                    1 => continue,
+                    _ => {
+                        "StringMatch match value must have exactly one of the following: exact, regex, prefix"
+                    }
+                };
+                findings.push(error(
+                    document,
+                    &path.clone().key(key).key("match").index(j),
+                    "rollout/string-match",
+                    format!("Invalid value: {message}"),
+                ));
+            }
+        }
+    }
+    let templates = step
+        .pointer("/experiment/templates")
+        .and_then(Value::as_array);
+    for (t, template) in templates.into_iter().flatten().enumerate() {
+        let Some(weight) = get(template, "weight") else {
+            continue;
+        };
+        let message = match routing {
+            None => "Experiment template weight cannot be set unless TrafficRouting is enabled",
+            Some(_) if has("alb") || has("smi") || has("istio") || has("plugins") => continue,
+            Some(_) => {
+                "Experiment template weight is only available for TrafficRouting with SMI, ALB, Istio and Plugins at this time"
+            }
+        };
+        // The controller writes this path without `canary`; keep its wording.
+        findings.push(error(
+            document,
+            &path
+                .clone()
+                .key("experiment")
+                .key("templates")
+                .index(t)
+                .key("weight"),
+            "rollout/experiment-weight",
+            format!("Invalid value: {weight}: {message}"),
+        ));
+    }
+    let mut args: Vec<&Value> = Vec::new();
+    args.extend(
+        step.pointer("/analysis/args")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten(),
+    );
+    for analysis in step
+        .pointer("/experiment/analyses")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        args.extend(
+            analysis
+                .get("args")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten(),
+        );
+    }
+    for arg in args {
+        let Some(field) = arg
+            .pointer("/valueFrom/fieldRef/fieldPath")
+            .and_then(Value::as_str)
+        else {
+            continue;
+        };
+        if field.starts_with("metadata") && !is_downward_metadata(field) {
+            findings.push(error(
+                document,
+                &path.clone().key("analyses"),
+                "rollout/analysis-args",
+                format!("Invalid value: {field:?}: Analyses arguments must refer to valid object metadata supported by downwardAPI"),
+            ));
+        }
+    }
+}
+
+/// The metadata field paths Kubernetes' downward API resolves.
+fn is_downward_metadata(field: &str) -> bool {
+    if matches!(
+        field,
+        "metadata.name"
+            | "metadata.namespace"
+            | "metadata.uid"
+            | "metadata.labels"
+            | "metadata.annotations"
+    ) {
+        return true;
+    }
+    ["metadata.labels['", "metadata.annotations['"]
+        .iter()
+        .any(|prefix| {
+            field.starts_with(prefix) && field.ends_with("']") && field.len() > prefix.len() + 2
+        })
+}
+
+fn check_anti_affinity(
+    document: &Document,
+    strategy: &Value,
+    path: &FieldPath,
+    findings: &mut Vec<Finding>,
+) {
+    let Some(anti) = get(strategy, "antiAffinity") else {
+        return;
+    };
+    let path = path.clone().key("antiAffinity");
+    let preferred = get(anti, "preferredDuringSchedulingIgnoredDuringExecution");
+    let required = get(anti, "requiredDuringSchedulingIgnoredDuringExecution");
+    if preferred.is_some() == required.is_some() {
+        findings.push(error(
+            document,
+            &path,
+            "rollout/anti-affinity",
+            "Invalid value: AntiAffinity must have exactly one strategy listed",
+        ));
+    }
+    if let Some(weight) = preferred
+        .and_then(|p| p.get("weight"))
+        .and_then(Value::as_i64)
+        && !(1..=100).contains(&weight)
+    {
+        findings.push(error(
+            document,
+            &path.key("weight"),
+            "rollout/anti-affinity",
+            format!("Invalid value: {weight}: AntiAffinity weight must be between 1-100"),
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::{Limits, load_text};
+
+    fn findings(text: &str) -> Vec<Finding> {
+        let loaded = load_text("r.yaml", text, &Limits::default()).unwrap();
+        let mut out = Vec::new();
+        check(&loaded.documents[0], &mut out);
+        out
+    }
+
+    const BASE: &str = "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: r}\nspec:\n  selector: {matchLabels: {app: r}}\n  template:\n    metadata: {labels: {app: r}}\n    spec: {containers: [{name: r, image: r}]}\n  strategy:\n    canary:\n";
+
+    #[test]
+    fn surge_and_unavailable_zero() {
+        let found = findings(&format!(
+            "{BASE}      maxSurge: 0\n      maxUnavailable: 0\n"
+        ));
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            found[0].message,
+            "spec.strategy.maxSurge: Invalid value: 0: MaxSurge and MaxUnavailable both can not be zero"
+        );
+        assert_eq!(found[0].location.position.to_string(), "11:7");
+    }
+
+    #[test]
+    fn steps() {
+        let found = findings(&format!(
+            "{BASE}      steps:\n        - setWeight: 120\n        - pause: {{duration: 5 minutes}}\n        - {{setWeight: 5, pause: {{}}}}\n        - {{}}\n"
+        ));
+        let rules: Vec<&str> = found.iter().map(|f| f.rule).collect();
+        assert_eq!(
+            rules,
+            [
+                "rollout/set-weight-range",
+                "rollout/pause-duration",
+                "rollout/step-kind",
+                "rollout/step-kind"
+            ]
+        );
+        assert_eq!(found[0].location.position.to_string(), "12:11");
+        assert_eq!(found[1].location.position.to_string(), "13:18");
+    }
+
+    #[test]
+    fn selector_and_template() {
+        let text = BASE.replace("{matchLabels: {app: r}}", "{matchLabels: {app: other}}");
+        let found = findings(&format!("{text}      steps: [{{setWeight: 5}}]\n"));
+        assert_eq!(found[0].rule, "rollout/selector-mismatch");
+        let text = BASE.replace("  selector: {matchLabels: {app: r}}\n", "");
+        let found = findings(&text);
+        assert_eq!(
+            found[0].message,
+            "spec.selector: Required value: Rollout has missing field '.spec.selector'"
+        );
+    }
+
+    #[test]
+    fn traffic_routing_needs_both_services() {
+        let found = findings(&format!(
+            "{BASE}      canaryService: c\n      trafficRouting:\n        istio:\n          virtualService: {{name: vs}}\n"
+        ));
+        assert_eq!(found.len(), 1);
+        assert!(
+            found[0]
+                .message
+                .contains("Canary service and Stable service must to be set")
+        );
+        let subsets = findings(&format!(
+            "{BASE}      trafficRouting:\n        istio:\n          virtualService: {{name: vs}}\n          destinationRule: {{name: d, canarySubsetName: c, stableSubsetName: s}}\n"
+        ));
+        assert!(subsets.is_empty(), "{subsets:?}");
+    }
+
+    #[test]
+    fn downward_api_fields() {
+        assert!(is_downward_metadata("metadata.labels['app']"));
+        assert!(is_downward_metadata("metadata.namespace"));
+        assert!(!is_downward_metadata("metadata.generation"));
+    }
+}
