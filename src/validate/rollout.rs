@@ -22,13 +22,34 @@ const STEP_KINDS: [&str; 7] = [
     "setMirrorRoute",
 ];
 
+/// The controller names canary fields `spec.strategy.<field>` (without `canary`); messages keep
+/// its wording, the location points at the field as written.
+fn written_path(path: &FieldPath) -> FieldPath {
+    use crate::load::PathSegment::Key;
+    match path.0.as_slice() {
+        [Key(spec), Key(strategy), Key(next), ..]
+            if spec == "spec"
+                && strategy == "strategy"
+                && next != "canary"
+                && next != "blueGreen" =>
+        {
+            let mut segments = path.0.clone();
+            segments.insert(2, Key("canary".to_owned()));
+            FieldPath(segments)
+        }
+        _ => path.clone(),
+    }
+}
+
 fn error(
     document: &Document,
     path: &FieldPath,
     rule: &'static str,
     message: impl std::fmt::Display,
 ) -> Finding {
-    at(document, path, Severity::Error, rule, message)
+    let mut finding = at(document, path, Severity::Error, rule, message);
+    finding.location = document.location(&written_path(path));
+    finding
 }
 
 fn get<'v>(value: &'v Value, key: &str) -> Option<&'v Value> {
@@ -684,7 +705,7 @@ mod tests {
             ]
         );
         assert_eq!(found[0].location.position.to_string(), "12:11");
-        assert_eq!(found[1].location.position.to_string(), "13:18");
+        assert_eq!(found[1].location.position.to_string(), "13:19");
     }
 
     #[test]
