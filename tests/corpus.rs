@@ -66,6 +66,11 @@ fn check_group(
             output.value["metadata"]["name"]
         );
     }
+    let invalid = rolloutify::validate::check_conversion(&conversion);
+    assert!(
+        invalid.is_empty(),
+        "{name}: the conversion does not validate: {invalid:#?}"
+    );
     let first = emit::render_stream(&conversion.outputs, Format::Yaml);
     let second = convert_text("first.yaml", &first);
     assert_eq!(first, second, "{name}: converting the output changed it");

@@ -107,6 +107,11 @@ fn convert_text(text: &str) -> (Vec<Value>, String) {
     let loaded = load::load_text("app.yaml", text, &Limits::default()).expect("loads");
     let conversion =
         convert::convert(&loaded.documents, &ConvertOptions::default()).expect("converts");
+    let invalid = rolloutify::validate::check_conversion(&conversion);
+    assert!(
+        invalid.is_empty(),
+        "the conversion does not validate: {invalid:#?}"
+    );
     let values = conversion.outputs.iter().map(|o| o.value.clone()).collect();
     (
         values,

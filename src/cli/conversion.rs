@@ -221,6 +221,22 @@ impl ConversionFlags {
                 let _ = writeln!(streams.stderr, "{finding}");
             }
         }
+        let invalid = crate::validate::check_conversion(&conversion);
+        if !invalid.is_empty() {
+            for finding in &invalid {
+                let _ = writeln!(streams.stderr, "{finding}");
+            }
+            let _ = writeln!(
+                streams.stderr,
+                "error: the converted output would not pass validation ({} error(s)); nothing was written",
+                invalid.len()
+            );
+            let _ = writeln!(
+                streams.stderr,
+                "  hint: fix the input or the settings named above; rolloutify validate shows the same checks"
+            );
+            return Err(Outcome::Problem);
+        }
         Ok((loaded, conversion))
     }
 }

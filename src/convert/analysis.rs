@@ -32,9 +32,21 @@ impl Selection {
     }
 }
 
+/// Where a template runs: alongside the rollout until it ends, or as a step that must end
+/// by itself, so its metrics take a fixed number of measurements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Run {
+    Background,
+    Step,
+}
+
 /// The name of the shared template for these settings.
-pub fn template_name(settings: &AnalysisSettings, selection: Selection) -> String {
-    format!("{}{}", settings.template_name, selection.name_suffix())
+pub fn template_name(settings: &AnalysisSettings, selection: Selection, run: Run) -> String {
+    let run = match run {
+        Run::Background => "",
+        Run::Step => "-step",
+    };
+    format!("{}{}{run}", settings.template_name, selection.name_suffix())
 }
 
 fn selector(selection: Selection) -> String {
@@ -68,9 +80,16 @@ fn conditions(pass: &str, fail: &str, no_data: NoData) -> (String, String) {
     }
 }
 
-fn metric(name: &str, settings: &AnalysisSettings, pass: &str, fail: &str, query: String) -> Value {
+fn metric(
+    name: &str,
+    settings: &AnalysisSettings,
+    run: Run,
+    pass: &str,
+    fail: &str,
+    query: String,
+) -> Value {
     let (success, failure) = conditions(pass, fail, settings.no_data);
-    json!({
+    let mut metric = json!({
         "name": name,
         "interval": settings.interval,
         "failureLimit": settings.failure_limit,
@@ -82,7 +101,17 @@ fn metric(name: &str, settings: &AnalysisSettings, pass: &str, fail: &str, query
                 "query": query,
             }
         }
-    })
+    });
+    if run == Run::Step
+        && let Some(map) = metric.as_object_mut()
+    {
+        map.shift_insert(
+            2,
+            "count".to_owned(),
+            json!(settings.step_count.max(settings.failure_limit + 1)),
+        );
+    }
+    metric
 }
 
 /// The AnalysisTemplate, named `name`, in `namespace`.
@@ -91,11 +120,13 @@ pub fn template(
     namespace: Option<&str>,
     settings: &AnalysisSettings,
     selection: Selection,
+    run: Run,
 ) -> Value {
     let labels = selector(selection);
     let mut metrics = vec![metric(
         "success-rate",
         settings,
+        run,
         &format!(">= {}", settings.success_rate),
         &format!("< {}", settings.success_rate),
         format!(
@@ -106,6 +137,7 @@ pub fn template(
         metrics.push(metric(
             "latency-p99",
             settings,
+            run,
             &format!("<= {}", settings.latency_p99_ms),
             &format!("> {}", settings.latency_p99_ms),
             format!(
@@ -171,7 +203,13 @@ mod tests {
     #[test]
     fn revision_queries_isolate_the_canary() {
         let settings = Settings::default().analysis;
-        let template = template("t", Some("shop"), &settings, Selection::ByRevision);
+        let template = template(
+            "t",
+            Some("shop"),
+            &settings,
+            Selection::ByRevision,
+            Run::Step,
+        );
         let query = template
             .pointer("/spec/metrics/0/provider/prometheus/query")
             .and_then(Value::as_str)
@@ -181,5 +219,6 @@ mod tests {
             template.pointer("/spec/metrics/1/name"),
             Some(&json!("latency-p99"))
         );
+        assert_eq!(template.pointer("/spec/metrics/0/count"), Some(&json!(5)));
     }
 }

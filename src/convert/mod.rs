@@ -342,22 +342,36 @@ impl<'d> Work<'d> {
         } else {
             Selection::ByRevision
         };
-        let analysis_ref = if settings.analysis.mode == AnalysisMode::None {
-            None
-        } else {
-            let template_name = self.analysis_template(
-                &name,
-                namespace.as_deref(),
-                planned,
-                selection,
-                &mut new_resources,
-            );
-            let measured = match selection {
-                Selection::ByService => &canary_service,
-                Selection::ByRevision => &service,
-            };
-            Some(analysis::reference(&template_name, measured))
+        let measured = match selection {
+            Selection::ByService => canary_service.clone(),
+            Selection::ByRevision => service.clone(),
         };
+        let mode = settings.analysis.mode;
+        let wants_steps = mode == AnalysisMode::Step
+            || (mode != AnalysisMode::None && settings.steps.contains(&steps::Step::Analysis));
+        let mut background_ref = None;
+        let mut step_ref = None;
+        for (wanted, run, slot) in [
+            (
+                mode == AnalysisMode::Background,
+                analysis::Run::Background,
+                &mut background_ref,
+            ),
+            (wants_steps, analysis::Run::Step, &mut step_ref),
+        ] {
+            if wanted {
+                let template_name = self.analysis_template(
+                    &name,
+                    namespace.as_deref(),
+                    planned,
+                    selection,
+                    run,
+                    &mut new_resources,
+                );
+                *slot = Some(analysis::reference(&template_name, &measured));
+            }
+        }
+        let analysis_ref = background_ref.clone().or_else(|| step_ref.clone());
 
         // The canary strategy.
         let mut canary = Map::new();
@@ -397,10 +411,8 @@ impl<'d> Work<'d> {
             canary.insert("trafficRouting".to_owned(), json!({ "istio": istio }));
         }
         let step_analysis = settings.analysis.mode == AnalysisMode::Step;
-        let argo_steps = steps::to_argo(&settings.steps, analysis_ref.as_ref(), step_analysis);
-        if settings.analysis.mode == AnalysisMode::Background
-            && let Some(Value::Object(mut reference)) = analysis_ref.clone()
-        {
+        let argo_steps = steps::to_argo(&settings.steps, step_ref.as_ref(), step_analysis);
+        if let Some(Value::Object(mut reference)) = background_ref {
             if let Some(start) = steps::first_step_with_traffic(&argo_steps) {
                 reference.insert("startingStep".to_owned(), json!(start));
             }
@@ -499,9 +511,10 @@ impl<'d> Work<'d> {
         namespace: Option<&str>,
         planned: &PlannedApp,
         selection: Selection,
+        run: analysis::Run,
         new_resources: &mut Vec<Value>,
     ) -> String {
-        let shared = analysis::template_name(&planned.settings.analysis, selection);
+        let shared = analysis::template_name(&planned.settings.analysis, selection, run);
         if self
             .index
             .find(Kind::AnalysisTemplate, &shared, namespace)
@@ -509,8 +522,13 @@ impl<'d> Work<'d> {
         {
             return shared;
         }
-        let template =
-            analysis::template(&shared, namespace, &planned.settings.analysis, selection);
+        let template = analysis::template(
+            &shared,
+            namespace,
+            &planned.settings.analysis,
+            selection,
+            run,
+        );
         let key = (namespace.map(str::to_owned), shared.clone());
         match self.templates.get(&key) {
             Some(existing) if *existing == template => shared,
@@ -521,6 +539,7 @@ impl<'d> Work<'d> {
                     namespace,
                     &planned.settings.analysis,
                     selection,
+                    run,
                 ));
                 own
             }

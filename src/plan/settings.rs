@@ -106,6 +106,8 @@ pub struct AnalysisSettings {
     pub no_data: NoData,
     /// Name of the shared AnalysisTemplate.
     pub template_name: String,
+    /// Measurements an analysis step takes before it ends.
+    pub step_count: u32,
 }
 
 /// Everything that decides how one Deployment is converted.
@@ -143,6 +145,7 @@ impl Default for Settings {
                 latency_p99_ms: 500,
                 no_data: NoData::Inconclusive,
                 template_name: "istio-canary-health".to_owned(),
+                step_count: 5,
             },
         }
     }
@@ -176,6 +179,7 @@ pub struct AnalysisPatch {
     pub latency_p99_ms: Option<u64>,
     pub no_data: Option<NoData>,
     pub template_name: Option<String>,
+    pub step_count: Option<u32>,
 }
 
 /// Why a settings layer could not be applied.
@@ -305,6 +309,15 @@ impl AnalysisSettings {
         }
         if let Some(v) = &patch.template_name {
             self.template_name = v.clone();
+        }
+        if let Some(v) = patch.step_count {
+            if v == 0 {
+                return Err(SettingsError::Invalid {
+                    field: "analysis.stepCount",
+                    message: "an analysis step needs at least one measurement".to_owned(),
+                });
+            }
+            self.step_count = v;
         }
         Ok(())
     }

@@ -83,3 +83,28 @@ fn at(
 ) -> Finding {
     Finding::at(document, path, severity, rule, format!("{path}: {message}"))
 }
+
+/// Validates what a conversion would write, and returns the errors on the resources it adds
+/// or changes (problems the input already had are the input's). Convert refuses to write
+/// output with errors.
+pub fn check_conversion(conversion: &crate::convert::Conversion) -> Vec<Finding> {
+    use crate::convert::Origin;
+    let text = crate::emit::render_stream(&conversion.outputs, crate::emit::Format::Yaml);
+    let Ok(loaded) =
+        crate::load::load_text("<converted output>", &text, &crate::load::Limits::default())
+    else {
+        return Vec::new();
+    };
+    let touched: std::collections::HashSet<String> = conversion
+        .outputs
+        .iter()
+        .zip(&loaded.documents)
+        .filter(|(output, _)| !matches!(output.origin, Origin::Input { changed: false, .. }))
+        .map(|(_, document)| document.resource_id())
+        .collect();
+    validate(&loaded.documents, &ValidateOptions::default())
+        .findings
+        .into_iter()
+        .filter(|f| f.severity == Severity::Error && touched.contains(&f.resource))
+        .collect()
+}
