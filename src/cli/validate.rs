@@ -46,6 +46,10 @@ pub struct ValidateArgs {
     #[arg(long)]
     pub warnings_as_errors: bool,
 
+    /// Fail on kinds that have no schema instead of skipping their schema check.
+    #[arg(long)]
+    pub require_schemas: bool,
+
     /// Leave out a kind (`Kind` or `apiVersion/Kind`); repeatable.
     #[arg(long, value_name = "KIND")]
     pub skip: Vec<String>,
@@ -114,6 +118,7 @@ pub fn run(args: ValidateArgs, streams: &mut Streams) -> Outcome {
         &loaded.documents,
         &ValidateOptions {
             skip: args.skip.clone(),
+            require_schemas: args.require_schemas,
         },
     );
     let color = match args.color {

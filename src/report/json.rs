@@ -24,6 +24,7 @@ pub fn render(report: &Report) -> String {
     let document = json!({
         "findings": findings,
         "checked": report.checked.len(),
+        "skipped": report.skipped.iter().map(|c| json!({"file": c.file, "resource": c.resource})).collect::<Vec<_>>(),
         "errors": report.count(crate::finding::Severity::Error),
         "warnings": report.count(crate::finding::Severity::Warning),
     });

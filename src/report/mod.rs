@@ -21,6 +21,8 @@ pub struct Checked {
 pub struct Report {
     pub findings: Vec<Finding>,
     pub checked: Vec<Checked>,
+    /// Resources of kinds without a schema: their rules ran, their fields were not checked.
+    pub skipped: Vec<Checked>,
 }
 
 impl Report {

@@ -36,10 +36,26 @@ pub fn render(report: &Report, color: bool) -> String {
     }
     let errors = report.count(Severity::Error);
     let warnings = report.count(Severity::Warning);
-    let _ = writeln!(
+    let _ = write!(
         out,
         "{} resource(s) checked: {errors} error(s), {warnings} warning(s)",
         report.checked.len()
     );
+    if !report.skipped.is_empty() {
+        let mut kinds: Vec<&str> = report
+            .skipped
+            .iter()
+            .filter_map(|c| c.resource.split('/').next())
+            .collect();
+        kinds.sort_unstable();
+        kinds.dedup();
+        let _ = write!(
+            out,
+            "; {} without a schema ({})",
+            report.skipped.len(),
+            kinds.join(", ")
+        );
+    }
+    out.push('\n');
     out
 }

@@ -11,6 +11,7 @@ mod istio;
 mod migration;
 mod references;
 mod rollout;
+pub mod schema;
 mod value;
 
 use crate::finding::{Finding, Severity};
@@ -23,6 +24,8 @@ use crate::report::{Checked, Report};
 pub struct ValidateOptions {
     /// Kinds (`Kind` or `apiVersion/Kind`) to leave out entirely.
     pub skip: Vec<String>,
+    /// Kinds without a schema are errors instead of being skipped.
+    pub require_schemas: bool,
 }
 
 impl ValidateOptions {
@@ -38,14 +41,30 @@ pub fn validate(documents: &[Document], options: &ValidateOptions) -> Report {
     let index = Index::new(documents);
     let mut findings = Vec::new();
     let mut checked = Vec::new();
+    let mut skipped = Vec::new();
     for (i, document) in documents.iter().enumerate() {
         if options.skips(document) {
             continue;
         }
-        checked.push(Checked {
+        let entry = Checked {
             file: document.source.name(),
             resource: document.resource_id(),
-        });
+        };
+        match schema::check(document) {
+            Some(schema_findings) => findings.extend(schema_findings),
+            None if options.require_schemas => findings.push(
+                Finding::at(
+                    document,
+                    &FieldPath::root().key("kind"),
+                    Severity::Error,
+                    "schema/missing",
+                    format!("no schema for {} {}", document.api_version(), document.kind()),
+                )
+                .with_hint("skip the kind with --skip, or drop --require-schemas"),
+            ),
+            None => skipped.push(entry.clone()),
+        }
+        checked.push(entry);
         match index.kind(i) {
             Kind::Rollout => {
                 rollout::check(document, &mut findings);
@@ -70,7 +89,12 @@ pub fn validate(documents: &[Document], options: &ValidateOptions) -> Report {
     findings.sort();
     findings.dedup();
     checked.sort();
-    Report { findings, checked }
+    skipped.sort();
+    Report {
+        findings,
+        checked,
+        skipped,
+    }
 }
 
 /// A finding in the controller's form: `path: message`, located at `path`.
