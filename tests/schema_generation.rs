@@ -18,7 +18,9 @@ fn tighten(name: &str, value: &mut Value) {
     match value {
         Value::Object(map) => {
             map.remove("description");
-            if map.get("x-kubernetes-int-or-string") == Some(&Value::Bool(true)) && !map.contains_key("type") {
+            if map.get("x-kubernetes-int-or-string") == Some(&Value::Bool(true))
+                && !map.contains_key("type")
+            {
                 let types = if name.ends_with(".Quantity") {
                     json!(["number", "string"])
                 } else {
@@ -64,7 +66,8 @@ fn generate() -> Value {
 
 #[test]
 fn bundled_kubernetes_definitions_are_current() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/kubernetes/definitions.json");
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("schemas/kubernetes/definitions.json");
     let mut text = serde_json::to_string(&generate()).expect("serializes");
     text.push('\n');
     if std::env::var_os("ROLLOUTIFY_REGENERATE_SCHEMAS").is_some() {
@@ -72,5 +75,8 @@ fn bundled_kubernetes_definitions_are_current() {
         return;
     }
     let committed = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(committed == text, "schemas/kubernetes/definitions.json is stale; regenerate with ROLLOUTIFY_REGENERATE_SCHEMAS=1 cargo test --test schema_generation");
+    assert!(
+        committed == text,
+        "schemas/kubernetes/definitions.json is stale; regenerate with ROLLOUTIFY_REGENERATE_SCHEMAS=1 cargo test --test schema_generation"
+    );
 }

@@ -58,7 +58,11 @@ pub fn validate(documents: &[Document], options: &ValidateOptions) -> Report {
                     &FieldPath::root().key("kind"),
                     Severity::Error,
                     "schema/missing",
-                    format!("no schema for {} {}", document.api_version(), document.kind()),
+                    format!(
+                        "no schema for {} {}",
+                        document.api_version(),
+                        document.kind()
+                    ),
                 )
                 .with_hint("skip the kind with --skip, or drop --require-schemas"),
             ),

@@ -11,7 +11,8 @@ use crate::load::{Document, FieldPath, PathSegment};
 
 static KUBERNETES: &str = include_str!("../../schemas/kubernetes/definitions.json");
 static ROLLOUT: &str = include_str!("../../schemas/argoproj/rollout.schema.yaml");
-static ANALYSIS_TEMPLATE: &str = include_str!("../../schemas/argoproj/analysistemplate.schema.yaml");
+static ANALYSIS_TEMPLATE: &str =
+    include_str!("../../schemas/argoproj/analysistemplate.schema.yaml");
 static VIRTUAL_SERVICE: &str = include_str!("../../schemas/istio/virtualservice.schema.yaml");
 static DESTINATION_RULE: &str = include_str!("../../schemas/istio/destinationrule.schema.yaml");
 static GATEWAY: &str = include_str!("../../schemas/istio/gateway.schema.yaml");
@@ -34,17 +35,72 @@ struct Entry {
 const ISTIO_VERSIONS: &[&str] = &["v1", "v1beta1", "v1alpha3"];
 
 static ENTRIES: &[Entry] = &[
-    Entry { group: "apps", versions: &["v1"], kind: "Deployment", source: Source::Kubernetes("io.k8s.api.apps.v1.Deployment") },
-    Entry { group: "", versions: &["v1"], kind: "Service", source: Source::Kubernetes("io.k8s.api.core.v1.Service") },
-    Entry { group: "autoscaling", versions: &["v2"], kind: "HorizontalPodAutoscaler", source: Source::Kubernetes("io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler") },
-    Entry { group: "autoscaling", versions: &["v1"], kind: "HorizontalPodAutoscaler", source: Source::Kubernetes("io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler") },
-    Entry { group: "policy", versions: &["v1"], kind: "PodDisruptionBudget", source: Source::Kubernetes("io.k8s.api.policy.v1.PodDisruptionBudget") },
-    Entry { group: "argoproj.io", versions: &["v1alpha1"], kind: "Rollout", source: Source::Own(ROLLOUT) },
-    Entry { group: "argoproj.io", versions: &["v1alpha1"], kind: "AnalysisTemplate", source: Source::Own(ANALYSIS_TEMPLATE) },
-    Entry { group: "argoproj.io", versions: &["v1alpha1"], kind: "ClusterAnalysisTemplate", source: Source::Own(ANALYSIS_TEMPLATE) },
-    Entry { group: "networking.istio.io", versions: ISTIO_VERSIONS, kind: "VirtualService", source: Source::Own(VIRTUAL_SERVICE) },
-    Entry { group: "networking.istio.io", versions: ISTIO_VERSIONS, kind: "DestinationRule", source: Source::Own(DESTINATION_RULE) },
-    Entry { group: "networking.istio.io", versions: ISTIO_VERSIONS, kind: "Gateway", source: Source::Own(GATEWAY) },
+    Entry {
+        group: "apps",
+        versions: &["v1"],
+        kind: "Deployment",
+        source: Source::Kubernetes("io.k8s.api.apps.v1.Deployment"),
+    },
+    Entry {
+        group: "",
+        versions: &["v1"],
+        kind: "Service",
+        source: Source::Kubernetes("io.k8s.api.core.v1.Service"),
+    },
+    Entry {
+        group: "autoscaling",
+        versions: &["v2"],
+        kind: "HorizontalPodAutoscaler",
+        source: Source::Kubernetes("io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler"),
+    },
+    Entry {
+        group: "autoscaling",
+        versions: &["v1"],
+        kind: "HorizontalPodAutoscaler",
+        source: Source::Kubernetes("io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler"),
+    },
+    Entry {
+        group: "policy",
+        versions: &["v1"],
+        kind: "PodDisruptionBudget",
+        source: Source::Kubernetes("io.k8s.api.policy.v1.PodDisruptionBudget"),
+    },
+    Entry {
+        group: "argoproj.io",
+        versions: &["v1alpha1"],
+        kind: "Rollout",
+        source: Source::Own(ROLLOUT),
+    },
+    Entry {
+        group: "argoproj.io",
+        versions: &["v1alpha1"],
+        kind: "AnalysisTemplate",
+        source: Source::Own(ANALYSIS_TEMPLATE),
+    },
+    Entry {
+        group: "argoproj.io",
+        versions: &["v1alpha1"],
+        kind: "ClusterAnalysisTemplate",
+        source: Source::Own(ANALYSIS_TEMPLATE),
+    },
+    Entry {
+        group: "networking.istio.io",
+        versions: ISTIO_VERSIONS,
+        kind: "VirtualService",
+        source: Source::Own(VIRTUAL_SERVICE),
+    },
+    Entry {
+        group: "networking.istio.io",
+        versions: ISTIO_VERSIONS,
+        kind: "DestinationRule",
+        source: Source::Own(DESTINATION_RULE),
+    },
+    Entry {
+        group: "networking.istio.io",
+        versions: ISTIO_VERSIONS,
+        kind: "Gateway",
+        source: Source::Own(GATEWAY),
+    },
 ];
 
 static KUBERNETES_DEFINITIONS: LazyLock<Map<String, Value>> = LazyLock::new(|| {
@@ -65,7 +121,11 @@ fn schema_document(source: &Source) -> Result<Value, String> {
         Source::Own(text) => {
             let parsed = crate::load::yaml::parse_stream(text, &crate::load::Limits::default())
                 .map_err(|e| format!("bundled schema does not parse: {e}"))?;
-            parsed.into_iter().next().map(|d| d.value).ok_or("bundled schema is empty")?
+            parsed
+                .into_iter()
+                .next()
+                .map(|d| d.value)
+                .ok_or("bundled schema is empty")?
         }
     };
     let Some(map) = root.as_object_mut() else {
@@ -74,7 +134,10 @@ fn schema_document(source: &Source) -> Result<Value, String> {
     if let Some(Value::Object(own)) = map.remove("$defs") {
         definitions.extend(own);
     }
-    map.insert("$schema".to_owned(), Value::String("https://json-schema.org/draft/2020-12/schema".to_owned()));
+    map.insert(
+        "$schema".to_owned(),
+        Value::String("https://json-schema.org/draft/2020-12/schema".to_owned()),
+    );
     map.insert("$defs".to_owned(), Value::Object(definitions));
     Ok(root)
 }
@@ -141,7 +204,13 @@ pub fn check(document: &Document) -> Option<Vec<Finding>> {
     let validator = match validator(entry) {
         Ok(validator) => validator,
         Err(message) => {
-            return Some(vec![Finding::at(document, &FieldPath::root(), Severity::Error, "schema/internal", message)]);
+            return Some(vec![Finding::at(
+                document,
+                &FieldPath::root(),
+                Severity::Error,
+                "schema/internal",
+                message,
+            )]);
         }
     };
     let instance = without_nulls(&document.value);
@@ -153,19 +222,38 @@ pub fn check(document: &Document) -> Option<Vec<Finding>> {
                 for field in unexpected {
                     let at = path.clone().key(field);
                     findings.push(
-                        Finding::at(document, &at, Severity::Error, "schema/unknown-field", format!("{at}: unknown field {field:?}"))
-                            .with_hint(format!("{} {} has no such field here; check its spelling and indentation", document.api_version(), document.kind())),
+                        Finding::at(
+                            document,
+                            &at,
+                            Severity::Error,
+                            "schema/unknown-field",
+                            format!("{at}: unknown field {field:?}"),
+                        )
+                        .with_hint(format!(
+                            "{} {} has no such field here; check its spelling and indentation",
+                            document.api_version(),
+                            document.kind()
+                        )),
                     );
                 }
             }
             jsonschema::error::ValidationErrorKind::Required { property } => {
-                let name = property.as_str().map_or_else(|| property.to_string(), str::to_owned);
+                let name = property
+                    .as_str()
+                    .map_or_else(|| property.to_string(), str::to_owned);
                 findings.push(Finding::at(
                     document,
                     &path,
                     Severity::Error,
                     "schema/required",
-                    format!("{}: missing required field {name:?}", if path.0.is_empty() { "(root)".to_owned() } else { path.to_string() }),
+                    format!(
+                        "{}: missing required field {name:?}",
+                        if path.0.is_empty() {
+                            "(root)".to_owned()
+                        } else {
+                            path.to_string()
+                        }
+                    ),
                 ));
             }
             jsonschema::error::ValidationErrorKind::Type { .. } => findings.push(Finding::at(
@@ -175,7 +263,13 @@ pub fn check(document: &Document) -> Option<Vec<Finding>> {
                 "schema/type",
                 format!("{path}: {error}"),
             )),
-            _ => findings.push(Finding::at(document, &path, Severity::Error, "schema/invalid", format!("{path}: {error}"))),
+            _ => findings.push(Finding::at(
+                document,
+                &path,
+                Severity::Error,
+                "schema/invalid",
+                format!("{path}: {error}"),
+            )),
         }
     }
     Some(findings)
@@ -193,8 +287,13 @@ mod tests {
 
     #[test]
     fn every_bundled_schema_compiles() {
-        for i in 0..ENTRIES.len() {
-            assert!(validator(i).is_ok(), "{}: {:?}", ENTRIES[i].kind, validator(i).err());
+        for (i, entry) in ENTRIES.iter().enumerate() {
+            assert!(
+                validator(i).is_ok(),
+                "{}: {:?}",
+                entry.kind,
+                validator(i).err()
+            );
         }
     }
 
@@ -203,7 +302,10 @@ mod tests {
         let found = check_text("apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: r}\nspec:\n  strategy:\n    unknown-strategy: {}\n").unwrap();
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].rule, "schema/unknown-field");
-        assert_eq!(found[0].message, "spec.strategy.unknown-strategy: unknown field \"unknown-strategy\"");
+        assert_eq!(
+            found[0].message,
+            "spec.strategy.unknown-strategy: unknown field \"unknown-strategy\""
+        );
         assert_eq!(found[0].location.position.to_string(), "6:5");
     }
 
@@ -213,7 +315,12 @@ mod tests {
         assert!(ok.is_empty(), "{ok:?}");
         let bad = check_text("apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec:\n  ports:\n    - port: \"80\"\n      targetPort: http\n      protcol: TCP\n").unwrap();
         let rules: Vec<&str> = bad.iter().map(|f| f.rule).collect();
-        assert!(rules.contains(&"schema/type") && rules.contains(&"schema/unknown-field"), "{bad:?}");
-        assert!(check_text("apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n").is_none());
+        assert!(
+            rules.contains(&"schema/type") && rules.contains(&"schema/unknown-field"),
+            "{bad:?}"
+        );
+        assert!(
+            check_text("apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n").is_none()
+        );
     }
 }
