@@ -5,20 +5,19 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use super::input::InputFlags;
 use super::{Outcome, Streams, report_failure};
 use crate::config::{self, AppMatch};
 use crate::convert::{self, Conversion};
 use crate::finding::Severity;
-use crate::load::{self, Input, Limits, LoadOptions, Loaded};
+use crate::load::{self, Input, Loaded};
 use crate::plan::ConvertOptions;
 use crate::plan::settings::{AnalysisPatch, Mode, Settings, SettingsPatch};
 
 #[derive(Debug, Args)]
 pub struct ConversionFlags {
-    /// Files or directories to read (`-` for standard input; standard input when none given
-    /// and it is not a terminal).
-    #[arg(value_name = "PATH")]
-    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub input: InputFlags,
 
     /// A `Rolloutify` configuration file (defaults, select, per-app overrides).
     #[arg(short, long, value_name = "FILE", env = "ROLLOUTIFY_CONFIG")]
@@ -88,60 +87,12 @@ pub struct ConversionFlags {
     /// Also print notes.
     #[arg(short, long, conflicts_with = "quiet")]
     pub verbose: bool,
-
-    /// Read files that .gitignore/.ignore exclude.
-    #[arg(long)]
-    pub no_ignore: bool,
-
-    /// Largest file read, in bytes.
-    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_file_bytes)]
-    pub max_file_size: u64,
-
-    /// Most nodes aliases may add to one document.
-    #[arg(long, value_name = "N", default_value_t = Limits::default().max_alias_nodes)]
-    pub max_alias_nodes: usize,
-
-    /// Deepest nesting of a document.
-    #[arg(long, value_name = "N", default_value_t = Limits::default().max_depth)]
-    pub max_depth: usize,
-
-    /// Most documents in one file.
-    #[arg(long, value_name = "N", default_value_t = Limits::default().max_documents)]
-    pub max_documents: usize,
 }
 
 impl ConversionFlags {
-    fn load_options(&self) -> LoadOptions {
-        LoadOptions {
-            limits: Limits {
-                max_file_bytes: self.max_file_size,
-                max_alias_nodes: self.max_alias_nodes,
-                max_depth: self.max_depth,
-                max_documents: self.max_documents,
-            },
-            respect_ignore_files: !self.no_ignore,
-        }
-    }
-
     /// The inputs named on the command line.
     pub fn inputs(&self, stdin_is_terminal: bool) -> Vec<Input> {
-        if self.paths.is_empty() {
-            return if stdin_is_terminal {
-                Vec::new()
-            } else {
-                vec![Input::Stdin]
-            };
-        }
-        self.paths
-            .iter()
-            .map(|p| {
-                if p.as_os_str() == "-" {
-                    Input::Stdin
-                } else {
-                    Input::Path(p.clone())
-                }
-            })
-            .collect()
+        self.input.inputs(stdin_is_terminal)
     }
 
     fn settings(&self) -> Result<SettingsPatch, String> {
@@ -207,7 +158,7 @@ impl ConversionFlags {
                 .map(|s| AppMatch::parse_selector(s))
                 .collect(),
         };
-        let loaded = load::load(&inputs, &self.load_options())
+        let loaded = load::load(&inputs, &self.input.load_options())
             .map_err(|error| report_failure(streams.stderr, &error, error.hint()))?;
         let conversion = convert::convert(&loaded.documents, &options)
             .map_err(|error| report_failure(streams.stderr, &error, error.hint()))?;

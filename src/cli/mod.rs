@@ -8,6 +8,7 @@
 mod conversion;
 mod convert;
 mod diff;
+mod input;
 mod validate;
 
 use std::io::Write;

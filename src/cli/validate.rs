@@ -2,13 +2,13 @@
 //! would refuse, in the format the consumer reads.
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
+use super::input::InputFlags;
 use super::{Outcome, Streams, report_failure};
 use crate::finding::Severity;
-use crate::load::{self, Input, Limits, LoadOptions};
+use crate::load;
 use crate::report::{self, Format};
 use crate::validate::{self, ValidateOptions};
 
@@ -30,9 +30,8 @@ pub enum Color {
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// Files or directories to read (`-` for standard input).
-    #[arg(value_name = "PATH")]
-    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub input: InputFlags,
 
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = OutputFormat::Text)]
@@ -53,47 +52,10 @@ pub struct ValidateArgs {
     /// Leave out a kind (`Kind` or `apiVersion/Kind`); repeatable.
     #[arg(long, value_name = "KIND")]
     pub skip: Vec<String>,
-
-    /// Read files that .gitignore/.ignore exclude.
-    #[arg(long)]
-    pub no_ignore: bool,
-
-    /// Largest file read, in bytes.
-    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_file_bytes)]
-    pub max_file_size: u64,
-
-    /// Most nodes aliases may add to one document.
-    #[arg(long, value_name = "N", default_value_t = Limits::default().max_alias_nodes)]
-    pub max_alias_nodes: usize,
-
-    /// Deepest nesting of a document.
-    #[arg(long, value_name = "N", default_value_t = Limits::default().max_depth)]
-    pub max_depth: usize,
-
-    /// Most documents in one file.
-    #[arg(long, value_name = "N", default_value_t = Limits::default().max_documents)]
-    pub max_documents: usize,
 }
 
 pub fn run(args: ValidateArgs, streams: &mut Streams) -> Outcome {
-    let inputs: Vec<Input> = if args.paths.is_empty() {
-        if streams.stdin_is_terminal {
-            Vec::new()
-        } else {
-            vec![Input::Stdin]
-        }
-    } else {
-        args.paths
-            .iter()
-            .map(|p| {
-                if p.as_os_str() == "-" {
-                    Input::Stdin
-                } else {
-                    Input::Path(p.clone())
-                }
-            })
-            .collect()
-    };
+    let inputs = args.input.inputs(streams.stdin_is_terminal);
     if inputs.is_empty() {
         return report_failure(
             streams.stderr,
@@ -101,16 +63,7 @@ pub fn run(args: ValidateArgs, streams: &mut Streams) -> Outcome {
             "give files or directories, or pipe manifests to standard input (-)",
         );
     }
-    let options = LoadOptions {
-        limits: Limits {
-            max_file_bytes: args.max_file_size,
-            max_alias_nodes: args.max_alias_nodes,
-            max_depth: args.max_depth,
-            max_documents: args.max_documents,
-        },
-        respect_ignore_files: !args.no_ignore,
-    };
-    let loaded = match load::load(&inputs, &options) {
+    let loaded = match load::load(&inputs, &args.input.load_options()) {
         Ok(loaded) => loaded,
         Err(error) => return report_failure(streams.stderr, &error, error.hint()),
     };

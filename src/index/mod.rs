@@ -153,6 +153,33 @@ impl<'d> Index<'d> {
         })
     }
 
+    /// HorizontalPodAutoscalers and KEDA ScaledObjects, in input order.
+    pub fn autoscalers(&self) -> impl Iterator<Item = usize> + '_ {
+        self.kinds
+            .iter()
+            .enumerate()
+            .filter(|(_, k)| matches!(k, Kind::HorizontalPodAutoscaler | Kind::ScaledObject))
+            .map(|(i, _)| i)
+    }
+
+    /// The kind and name an autoscaler scales (KEDA defaults the kind to Deployment).
+    pub fn scale_target(&self, autoscaler: usize) -> Option<(&'d str, &'d str)> {
+        let target = self.documents[autoscaler]
+            .value
+            .pointer("/spec/scaleTargetRef")?;
+        let default = if self.kind(autoscaler) == Kind::ScaledObject {
+            "Deployment"
+        } else {
+            ""
+        };
+        let kind = target
+            .get("kind")
+            .and_then(Value::as_str)
+            .unwrap_or(default);
+        let name = target.get("name").and_then(Value::as_str)?;
+        Some((kind, name))
+    }
+
     /// Deployments whose pods `service` selects.
     pub fn deployments_selected_by(&self, service: usize) -> Vec<usize> {
         let svc = &self.documents[service];
@@ -197,24 +224,10 @@ impl<'d> Index<'d> {
             })
             .collect();
         let autoscalers = self
-            .of_kind(Kind::HorizontalPodAutoscaler)
-            .chain(self.of_kind(Kind::ScaledObject))
+            .autoscalers()
             .filter(|&a| {
-                let scaler = &self.documents[a];
-                let target = scaler.value.pointer("/spec/scaleTargetRef");
-                let kind = target
-                    .and_then(|t| t.get("kind"))
-                    .and_then(Value::as_str)
-                    // KEDA defaults the kind to Deployment.
-                    .unwrap_or(if self.kind(a) == Kind::ScaledObject {
-                        "Deployment"
-                    } else {
-                        ""
-                    });
-                let name = target.and_then(|t| t.get("name")).and_then(Value::as_str);
-                kind == "Deployment"
-                    && name == Some(doc.name())
-                    && same_namespace(scaler.namespace(), namespace)
+                self.scale_target(a) == Some(("Deployment", doc.name()))
+                    && same_namespace(self.documents[a].namespace(), namespace)
             })
             .collect();
         let disruption_budgets = self

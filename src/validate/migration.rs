@@ -16,21 +16,9 @@ pub fn check(index: &Index, findings: &mut Vec<Finding>) {
 
 fn check_autoscalers(index: &Index, findings: &mut Vec<Finding>) {
     let documents = index.documents;
-    for scaler in index
-        .of_kind(Kind::HorizontalPodAutoscaler)
-        .chain(index.of_kind(Kind::ScaledObject))
-    {
+    for scaler in index.autoscalers() {
         let doc = &documents[scaler];
-        let target = doc.value.pointer("/spec/scaleTargetRef");
-        let kind = target
-            .and_then(|t| t.get("kind"))
-            .and_then(Value::as_str)
-            .unwrap_or(if index.kind(scaler) == Kind::ScaledObject {
-                "Deployment"
-            } else {
-                ""
-            });
-        let Some(name) = target.and_then(|t| t.get("name")).and_then(Value::as_str) else {
+        let Some((kind, name)) = index.scale_target(scaler) else {
             continue;
         };
         if kind != "Deployment" {

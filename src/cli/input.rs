@@ -1,0 +1,70 @@
+//! The flags every command takes to say what to read, and within which limits.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use crate::load::{Input, Limits, LoadOptions};
+
+#[derive(Debug, Args)]
+pub struct InputFlags {
+    /// Files or directories to read (`-` for standard input; standard input when none given
+    /// and it is not a terminal).
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Read files that .gitignore/.ignore exclude.
+    #[arg(long)]
+    pub no_ignore: bool,
+
+    /// Largest file read, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_file_bytes)]
+    pub max_file_size: u64,
+
+    /// Most nodes aliases may add to one document.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_alias_nodes)]
+    pub max_alias_nodes: usize,
+
+    /// Deepest nesting of a document.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_depth)]
+    pub max_depth: usize,
+
+    /// Most documents in one file.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_documents)]
+    pub max_documents: usize,
+}
+
+impl InputFlags {
+    pub fn load_options(&self) -> LoadOptions {
+        LoadOptions {
+            limits: Limits {
+                max_file_bytes: self.max_file_size,
+                max_alias_nodes: self.max_alias_nodes,
+                max_depth: self.max_depth,
+                max_documents: self.max_documents,
+            },
+            respect_ignore_files: !self.no_ignore,
+        }
+    }
+
+    /// The inputs named on the command line.
+    pub fn inputs(&self, stdin_is_terminal: bool) -> Vec<Input> {
+        if self.paths.is_empty() {
+            return if stdin_is_terminal {
+                Vec::new()
+            } else {
+                vec![Input::Stdin]
+            };
+        }
+        self.paths
+            .iter()
+            .map(|p| {
+                if p.as_os_str() == "-" {
+                    Input::Stdin
+                } else {
+                    Input::Path(p.clone())
+                }
+            })
+            .collect()
+    }
+}
