@@ -147,3 +147,67 @@ fn istio_destination_rule_fixtures() {
         );
     }
 }
+
+/// The user's schemas: upstream CRDs given with `--crd` and the CRDs-catalog given with
+/// `--schema-location` take over the schema check and give the same verdicts on lint's data.
+#[test]
+fn user_schemas_from_crds_and_locations() {
+    let Some(shared) = support::shared_dir() else {
+        return;
+    };
+    let reference = shared.join("reference");
+    let lint = reference.join("argo-rollouts/pkg/kubectl-argo-rollouts/cmd/lint/testdata");
+    let crd = reference.join("argo-rollouts/manifests/crds/rollout-crd.yaml");
+    let istio = reference.join("istio-crds/manifests/charts/base/files/crd-all.gen.yaml");
+    let catalog = reference.join("crds-catalog");
+    let kubernetes = format!(
+        "{}/{{{{ .ResourceKind }}}}{{{{ .KindSuffix }}}}.json",
+        reference
+            .join("k8s-json-schema/v1.32.2-standalone-strict")
+            .display()
+    );
+    let run = |args: &[&str]| {
+        let output = assert_cmd::Command::cargo_bin("rolloutify")
+            .expect("binary")
+            .current_dir(&lint)
+            .args(args)
+            .output()
+            .expect("runs");
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+        )
+    };
+    for schemas in [
+        vec![
+            "--crd",
+            crd.to_str().expect("utf-8"),
+            "--crd",
+            istio.to_str().expect("utf-8"),
+        ],
+        vec![
+            "--schema-location",
+            catalog.to_str().expect("utf-8"),
+            "--schema-location",
+            &kubernetes,
+        ],
+    ] {
+        let mut args = vec!["validate"];
+        args.extend(schemas.iter().copied());
+        let (code, stdout) = run(&[&args[..], &["invalid-unknown-field.yml"]].concat());
+        assert_eq!(code, Some(1), "{stdout}");
+        assert!(
+            stdout.contains("unknown field \"unknown-strategy\""),
+            "{stdout}"
+        );
+        for valid in [
+            "valid.yml",
+            "valid-istio-v1beta1.yml",
+            "valid-istio-v1beta1-mulitiple-virtualsvcs.yml",
+            "valid-workload-ref.yaml",
+        ] {
+            let (code, stdout) = run(&[&args[..], &[valid]].concat());
+            assert_eq!(code, Some(0), "{valid}: {stdout}");
+        }
+    }
+}

@@ -45,6 +45,16 @@ pub struct ValidateArgs {
     #[arg(long)]
     pub warnings_as_errors: bool,
 
+    /// A CustomResourceDefinition file whose schemas to use (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub crd: Vec<std::path::PathBuf>,
+
+    /// A folder of JSON Schemas: a kubeconform-style template
+    /// (`{{.Group}}`, `{{.ResourceKind}}`, `{{.ResourceAPIVersion}}`, `{{.KindSuffix}}`) or a
+    /// folder in the CRDs-catalog layout (`{group}/{kind}_{version}.json`); repeatable.
+    #[arg(long, value_name = "LOCATION")]
+    pub schema_location: Vec<String>,
+
     /// Fail on kinds that have no schema instead of skipping their schema check.
     #[arg(long)]
     pub require_schemas: bool,
@@ -67,11 +77,17 @@ pub fn run(args: ValidateArgs, streams: &mut Streams) -> Outcome {
         Ok(loaded) => loaded,
         Err(error) => return report_failure(streams.stderr, &error, error.hint()),
     };
+    let user_schemas =
+        match crate::validate::user_schema::UserSchemas::new(&args.crd, &args.schema_location) {
+            Ok(schemas) => std::sync::Arc::new(schemas),
+            Err(error) => return report_failure(streams.stderr, &error, error.hint()),
+        };
     let report = validate::validate(
         &loaded.documents,
         &ValidateOptions {
             skip: args.skip.clone(),
             require_schemas: args.require_schemas,
+            user_schemas,
         },
     );
     let color = match args.color {

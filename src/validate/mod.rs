@@ -12,6 +12,7 @@ mod migration;
 mod references;
 mod rollout;
 pub mod schema;
+pub mod user_schema;
 mod value;
 
 use crate::finding::{Finding, Severity};
@@ -26,6 +27,8 @@ pub struct ValidateOptions {
     pub skip: Vec<String>,
     /// Kinds without a schema are errors instead of being skipped.
     pub require_schemas: bool,
+    /// Schemas the user gave (`--crd`, `--schema-location`); they win over the bundled ones.
+    pub user_schemas: std::sync::Arc<user_schema::UserSchemas>,
 }
 
 impl ValidateOptions {
@@ -50,7 +53,11 @@ pub fn validate(documents: &[Document], options: &ValidateOptions) -> Report {
             file: document.source.name(),
             resource: document.resource_id(),
         };
-        match schema::check(document) {
+        let schema_findings = options
+            .user_schemas
+            .check(document)
+            .or_else(|| schema::check(document));
+        match schema_findings {
             Some(schema_findings) => findings.extend(schema_findings),
             None if options.require_schemas => findings.push(
                 Finding::at(

@@ -201,18 +201,20 @@ fn field_path(pointer: &str) -> FieldPath {
 /// What schema validation found for one document: `None` when no schema is bundled.
 pub fn check(document: &Document) -> Option<Vec<Finding>> {
     let entry = entry_for(document.api_version(), document.kind())?;
-    let validator = match validator(entry) {
-        Ok(validator) => validator,
-        Err(message) => {
-            return Some(vec![Finding::at(
-                document,
-                &FieldPath::root(),
-                Severity::Error,
-                "schema/internal",
-                message,
-            )]);
-        }
-    };
+    Some(match validator(entry) {
+        Ok(validator) => findings_for(validator, document),
+        Err(message) => vec![Finding::at(
+            document,
+            &FieldPath::root(),
+            Severity::Error,
+            "schema/internal",
+            message,
+        )],
+    })
+}
+
+/// The findings of `validator` on `document`, located at the fields at fault.
+pub fn findings_for(validator: &jsonschema::Validator, document: &Document) -> Vec<Finding> {
     let instance = without_nulls(&document.value);
     let mut findings = Vec::new();
     for error in validator.iter_errors(&instance) {
@@ -272,7 +274,7 @@ pub fn check(document: &Document) -> Option<Vec<Finding>> {
             )),
         }
     }
-    Some(findings)
+    findings
 }
 
 #[cfg(test)]
