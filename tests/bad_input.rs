@@ -26,6 +26,14 @@ struct Case {
     says: &'static str,
 }
 
+/// Cases that parse but are invalid: convert and diff cannot do their job (exit 2), validate
+/// reports them as findings (exit 1).
+const PARSED_BUT_INVALID: [&str; 3] = [
+    "deployment without selector",
+    "deployment without name",
+    "selector of wrong type",
+];
+
 fn case(
     name: &'static str,
     content: &'static str,
@@ -304,9 +312,33 @@ fn bad_input_is_refused_clearly_and_nothing_is_written() {
             vec!["convert", "good.yaml", case.file],
             vec!["convert", "-w", "."],
             vec!["diff", "."],
+            vec!["validate", "."],
         ] {
             let (code, stderr, elapsed) = run(dir.path(), &args);
             let mut problems = Vec::new();
+            if args[0] == "validate" && PARSED_BUT_INVALID.contains(&case.name) {
+                let output = Command::cargo_bin("rolloutify")
+                    .expect("binary")
+                    .current_dir(dir.path())
+                    .args(&args)
+                    .output()
+                    .expect("runs");
+                let stdout = String::from_utf8_lossy(&output.stdout);
+                let located = case.position.is_none_or(|p| {
+                    stdout
+                        .lines()
+                        .any(|l| l.starts_with(p) && l.contains(": error: "))
+                });
+                if output.status.code() != Some(1) || !located || stdout.contains("panicked") {
+                    failures.push(format!(
+                        "{} ({}): expected exit 1 with an error at {:?}\n{stdout}",
+                        case.name,
+                        args.join(" "),
+                        case.position
+                    ));
+                }
+                continue;
+            }
             if code != 2 {
                 problems.push(format!("exit {code}, expected 2"));
             }

@@ -75,6 +75,22 @@ pub fn validate(documents: &[Document], options: &ValidateOptions) -> Report {
             ),
             None => skipped.push(entry.clone()),
         }
+        if document.name().is_empty()
+            && document
+                .str_at("/metadata/generateName")
+                .is_none_or(str::is_empty)
+        {
+            findings.push(
+                Finding::at(
+                    document,
+                    &FieldPath::parse("metadata.name"),
+                    Severity::Error,
+                    "object/missing-name",
+                    "metadata.name: Required value: name or generateName is required",
+                )
+                .with_hint("give the object a name; kubectl refuses objects without one"),
+            );
+        }
         checked.push(entry);
         match index.kind(i) {
             Kind::Rollout => {
