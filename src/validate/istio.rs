@@ -8,7 +8,6 @@ use serde_json::Value;
 
 use super::at;
 use crate::finding::{Finding, Severity};
-use crate::index::host::ServiceHost;
 use crate::index::{Index, Kind, RouteKind};
 use crate::load::{Document, FieldPath};
 
@@ -23,12 +22,10 @@ struct Targets<'a> {
 }
 
 impl Targets<'_> {
-    /// The controller compares the destination host with the Service name; a qualified host
-    /// (`svc.ns.svc.cluster.local`) names the Service by its first label.
+    /// The controller cuts the destination host at its first dot and compares the rest with
+    /// the Service name (`web-canary.shop.svc.cluster.local` names `web-canary`).
     fn host_is(host: &str, service: &str) -> bool {
-        host == service
-            || ServiceHost::parse(host)
-                .is_some_and(|h| h.service == service && h.namespace.is_some())
+        host.split('.').next() == Some(service)
     }
 
     fn is_stable(&self, destination: &Value) -> bool {
