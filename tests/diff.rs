@@ -133,3 +133,27 @@ fn patch_applies_with_git_and_equals_write() {
         .success()
         .stdout("");
 }
+
+#[test]
+fn markdown_comment_stays_under_githubs_limit() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for i in 0..200 {
+        let app = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/seed-003-failure-count/app.yaml"),
+        )
+        .expect("fixture")
+        .replace("rollouts-demo", &format!("app-{i}"));
+        std::fs::write(dir.path().join(format!("app-{i:03}.yaml")), app).expect("write");
+    }
+    let output = rolloutify(dir.path())
+        .args(["diff", "-q", "--format", "markdown", "."])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(output).expect("utf-8");
+    assert!(text.len() <= 65_536, "{} characters", text.len());
+    assert!(text.contains("left out to stay under GitHub's 65536-character limit"));
+    assert!(text.contains("| `Deployment/kubota-test/app-0` | converted to Rollout |"));
+}

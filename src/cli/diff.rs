@@ -15,6 +15,17 @@ pub enum DiffFormat {
     Patch,
     /// One line per resource.
     Summary,
+    /// A pull-request comment: summary table and collapsed diffs (Secrets masked).
+    Markdown,
+    /// RFC 6902 operations per resource (Secrets masked).
+    JsonPatch,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Color {
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Debug, Args)]
@@ -29,6 +40,10 @@ pub struct DiffArgs {
     /// Exit 1 when there are changes.
     #[arg(long)]
     pub exit_code: bool,
+
+    /// Colour the patch (auto: on a terminal, unless NO_COLOR is set).
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    pub color: Color,
 }
 
 pub fn run(args: DiffArgs, streams: &mut Streams) -> Outcome {
@@ -49,9 +64,20 @@ pub fn run(args: DiffArgs, streams: &mut Streams) -> Outcome {
     };
     let files = emit::render_files(&loaded.sources, &loaded.documents, &conversion);
     let changed = files.iter().any(|f| f.changed);
+    let color = match args.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::IsTerminal::is_terminal(&std::io::stdout())
+        }
+    };
     let text = match args.format {
+        DiffFormat::Patch if color => diff::colored(&diff::unified(&files)),
         DiffFormat::Patch => diff::unified(&files),
         DiffFormat::Summary => diff::summary(&loaded.documents, &conversion),
+        DiffFormat::Markdown => diff::review::markdown(&loaded.documents, &conversion),
+        DiffFormat::JsonPatch => diff::review::json_patch(&loaded.documents, &conversion),
     };
     let outcome = super::print(streams, &text);
     if outcome == Outcome::Success && changed && args.exit_code {

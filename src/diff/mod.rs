@@ -1,6 +1,8 @@
 //! Diff: what a conversion changes, as a patch that `git apply` accepts and as a summary a
 //! reviewer reads in one glance.
 
+pub mod review;
+
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -41,6 +43,35 @@ pub fn unified(files: &[FileOutput]) -> String {
                 .context_radius(3)
                 .header(&format!("a/{path}"), &format!("b/{path}"))
         );
+    }
+    out
+}
+
+/// The patch with ANSI colours for a terminal: headers bold, hunks cyan, removals red,
+/// additions green.
+pub fn colored(patch: &str) -> String {
+    let mut out = String::with_capacity(patch.len() + patch.len() / 4);
+    for line in patch.split_inclusive('\n') {
+        let code = if line.starts_with("diff --git")
+            || line.starts_with("--- ")
+            || line.starts_with("+++ ")
+        {
+            "1"
+        } else if line.starts_with("@@") {
+            "36"
+        } else if line.starts_with('-') {
+            "31"
+        } else if line.starts_with('+') {
+            "32"
+        } else {
+            out.push_str(line);
+            continue;
+        };
+        let (body, end) = match line.strip_suffix('\n') {
+            Some(body) => (body, "\n"),
+            None => (line, ""),
+        };
+        let _ = write!(out, "\u{1b}[{code}m{body}\u{1b}[0m{end}");
     }
     out
 }
