@@ -173,3 +173,95 @@ fn same_input_same_bytes_whatever_the_order_of_paths() {
     assert_eq!(whole, run(&["convert", "-q", "."]));
     assert_eq!(whole, run(&["convert", "-q", "app.yaml", "extra.yaml"]));
 }
+
+/// Changed documents are edited, not rewritten: lines the conversion does not touch keep
+/// their comments and style, so the reviewer's diff shows only what changed.
+#[test]
+fn changed_documents_keep_their_untouched_lines() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let original = "\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 3 # morning peak
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+        - name: web
+          image: example/web:1 # bumped by CI
+          env:
+            # feature flags
+            - {name: MODE, value: \"on\"}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  ports: [{port: 80}]
+---
+apiVersion: networking.istio.io/v1beta1
+kind: VirtualService
+metadata:
+  name: web
+spec:
+  hosts: [web]
+  http:
+    - retries: {attempts: 3} # retry twice
+      route:
+        - destination:
+            host: web
+    - route: # legacy
+        - destination: {host: legacy}
+";
+    let app = dir.path().join("app.yaml");
+    std::fs::write(&app, original).expect("write");
+    let printed = rolloutify()
+        .current_dir(dir.path())
+        .args(["convert", "-q", "app.yaml"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    rolloutify()
+        .current_dir(dir.path())
+        .args(["convert", "-q", "-w", "app.yaml"])
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&app).expect("read");
+    for kept in [
+        "  replicas: 3 # morning peak\n",
+        "    matchLabels: {app: web}\n",
+        "          image: example/web:1 # bumped by CI\n",
+        "            # feature flags\n            - {name: MODE, value: \"on\"}\n",
+        "    - name: primary\n      retries: {attempts: 3} # retry twice\n",
+        "    - route: # legacy\n        - destination: {host: legacy}\n",
+    ] {
+        assert!(text.contains(kept), "lost {kept:?} in:\n{text}");
+    }
+    assert!(
+        text.starts_with("apiVersion: argoproj.io/v1alpha1\nkind: Rollout\n"),
+        "{text}"
+    );
+    // What was written means what `convert` prints, value for value (converting converted
+    // output only normalises it).
+    let reread = rolloutify()
+        .current_dir(dir.path())
+        .args(["convert", "-q", "app.yaml"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert_eq!(
+        String::from_utf8_lossy(&printed),
+        String::from_utf8_lossy(&reread)
+    );
+}

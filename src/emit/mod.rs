@@ -2,6 +2,7 @@
 //! input, where documents that did not change keep their exact text, comments included.
 
 pub mod atomic;
+mod text_edit;
 pub mod yaml;
 
 use std::path::PathBuf;
@@ -119,7 +120,7 @@ fn splice(source: &Source, documents: &[Document], outputs: &[&Output]) -> Optio
     let chunk_of = |line_index: usize| starts.iter().rposition(|&s| s <= line_index).unwrap_or(0);
 
     // What replaces each chunk's document, and what follows it.
-    let mut replacement: Vec<Option<(usize, &Value)>> = vec![None; starts.len()];
+    let mut replacement: Vec<Option<(usize, &Document, &Value)>> = vec![None; starts.len()];
     let mut following: Vec<Vec<&Value>> = vec![Vec::new(); starts.len()];
     let mut seen = vec![false; starts.len()];
     let mut last_chunk = 0;
@@ -138,7 +139,7 @@ fn splice(source: &Source, documents: &[Document], outputs: &[&Output]) -> Optio
                 seen[chunk] = true;
                 last_chunk = chunk;
                 if changed {
-                    replacement[chunk] = Some((content, &output.value));
+                    replacement[chunk] = Some((content, doc, &output.value));
                 }
             }
             Origin::Added { .. } => following[last_chunk].push(&output.value),
@@ -148,9 +149,24 @@ fn splice(source: &Source, documents: &[Document], outputs: &[&Output]) -> Optio
     for (chunk, &start) in starts.iter().enumerate() {
         let end = starts.get(chunk + 1).copied().unwrap_or(lines.len());
         match replacement[chunk] {
-            Some((content, value)) => {
+            Some((content, document, value)) => {
                 out.push_str(&lines[start..content].concat());
-                yaml::write_document(&mut out, value);
+                // Keep the document's own lines where the conversion leaves them alone.
+                let body_end = text_end(&lines, content, end);
+                match text_edit::edit(
+                    &lines,
+                    content,
+                    body_end,
+                    &document.spans,
+                    &document.value,
+                    value,
+                ) {
+                    Some(edited) => {
+                        out.push_str(&edited);
+                        out.push_str(&lines[body_end..end].concat());
+                    }
+                    None => yaml::write_document(&mut out, value),
+                }
             }
             None => out.push_str(&lines[start..end].concat()),
         }
@@ -163,4 +179,18 @@ fn splice(source: &Source, documents: &[Document], outputs: &[&Output]) -> Optio
         }
     }
     Some(out)
+}
+
+/// One past the last line of a chunk that holds content (not blank, not a comment).
+fn text_end(lines: &[&str], start: usize, end: usize) -> usize {
+    let mut last = end;
+    while last > start {
+        let line = lines[last - 1].trim();
+        if line.is_empty() || line.starts_with('#') {
+            last -= 1;
+        } else {
+            break;
+        }
+    }
+    last
 }

@@ -1,0 +1,283 @@
+//! Edits the text of a changed document in place, so that the lines a conversion does not
+//! touch keep their comments and formatting, and a reviewer's diff shows only what changed.
+//!
+//! The change is found key by key: an unchanged entry keeps its lines, a changed mapping is
+//! edited recursively, anything else (a changed scalar or sequence, an added or removed key)
+//! has its lines replaced by freshly written YAML at the same indentation. The result is
+//! parsed again and must equal the intended value; when it does not, or when the document is
+//! written in a style this cannot follow (flow collections, several keys on a line), the
+//! caller writes the whole document anew.
+
+use serde_json::{Map, Value};
+
+use super::yaml;
+use crate::load::{Limits, SpanTree};
+
+/// One replacement of whole lines: `lines[start..end]` (0-based) becomes `text`.
+struct Edit {
+    start: usize,
+    end: usize,
+    text: String,
+}
+
+/// The lines of the file and the range the document's content occupies.
+struct Text<'a> {
+    lines: &'a [&'a str],
+    /// One past the last line of the document (0-based).
+    end: usize,
+}
+
+impl Text<'_> {
+    /// The last line of a block that starts at `start` and runs until `limit`: trailing blank
+    /// and comment lines belong to what follows (a comment above a key stays with it).
+    fn block_end(&self, start: usize, limit: usize) -> usize {
+        let mut end = limit.min(self.end);
+        while end > start + 1 {
+            let line = self.lines[end - 1].trim();
+            if line.is_empty() || line.starts_with('#') {
+                end -= 1;
+            } else {
+                break;
+            }
+        }
+        end
+    }
+}
+
+/// `key: value` written at `indent` columns, the first line starting with `first_prefix`
+/// instead of spaces (a sequence item's `- `).
+fn entry_text(key: &str, value: &Value, indent: usize, first_prefix: Option<&str>) -> String {
+    let mut map = Map::new();
+    map.insert(key.to_owned(), value.clone());
+    let mut body = String::new();
+    yaml::write_document(&mut body, &Value::Object(map));
+    let pad = " ".repeat(indent);
+    let mut out = String::new();
+    for (i, line) in body.split_inclusive('\n').enumerate() {
+        match (i, first_prefix) {
+            (0, Some(prefix)) => out.push_str(prefix),
+            _ if line.trim().is_empty() => {}
+            _ => out.push_str(&pad),
+        }
+        out.push_str(line);
+    }
+    out
+}
+
+/// Edits for turning the mapping `before` (written at `spans`, ending before line `limit`)
+/// into `after`. `None` when the text cannot be edited this way.
+fn edit_mapping(
+    text: &Text,
+    spans: &[(String, crate::load::Position, SpanTree)],
+    before: &Map<String, Value>,
+    after: &Map<String, Value>,
+    limit: usize,
+    edits: &mut Vec<Edit>,
+) -> Option<()> {
+    // Every key must open its own line, at one column, in the order of the value.
+    let column = spans.first()?.1.column;
+    let keys: Vec<&str> = before.keys().map(String::as_str).collect();
+    let written: Vec<&str> = spans.iter().map(|(k, _, _)| k.as_str()).collect();
+    if keys != written {
+        return None;
+    }
+    let mut starts = Vec::with_capacity(spans.len());
+    for (i, (_, position, _)) in spans.iter().enumerate() {
+        let line = position.line.checked_sub(1)?;
+        let prefix: String = text
+            .lines
+            .get(line)?
+            .chars()
+            .take(position.column - 1)
+            .collect();
+        let first_of_item = i == 0 && prefix.trim_end().ends_with('-');
+        if position.column != column || !(prefix.trim().is_empty() || first_of_item) {
+            return None;
+        }
+        if i > 0 && starts.last().is_some_and(|&last| last >= line) {
+            return None;
+        }
+        starts.push(line);
+    }
+    let block = |i: usize| {
+        let next = starts.get(i + 1).copied().unwrap_or(limit);
+        (starts[i], text.block_end(starts[i], next))
+    };
+    let prefix_of = |i: usize| -> Option<String> {
+        let line = text.lines[starts[i]];
+        let prefix: String = line.chars().take(column - 1).collect();
+        (!prefix.trim().is_empty()).then_some(prefix)
+    };
+    // Keys that stay keep their relative order; new keys go after their predecessor.
+    let kept: Vec<&str> = after
+        .keys()
+        .filter(|k| before.contains_key(*k))
+        .map(String::as_str)
+        .collect();
+    let old_order: Vec<&str> = keys
+        .iter()
+        .copied()
+        .filter(|k| after.contains_key(*k))
+        .collect();
+    if kept != old_order {
+        return None;
+    }
+    for (i, (key, _, child_spans)) in spans.iter().enumerate() {
+        let (start, end) = block(i);
+        match after.get(key) {
+            None => {
+                // Removing the first entry of a sequence item would lose its `- `.
+                if prefix_of(i).is_some() {
+                    return None;
+                }
+                edits.push(Edit {
+                    start,
+                    end,
+                    text: String::new(),
+                });
+            }
+            Some(new) if Some(new) == before.get(key) => {}
+            Some(new) => {
+                let old = before.get(key)?;
+                let nested = match (old, new, child_spans) {
+                    (Value::Object(old), Value::Object(new), SpanTree::Mapping(_, entries))
+                        if !entries.is_empty() && entries[0].1.line > start + 1 =>
+                    {
+                        let next = starts.get(i + 1).copied().unwrap_or(limit);
+                        let mut nested = Vec::new();
+                        edit_mapping(text, entries, old, new, next, &mut nested).map(|()| nested)
+                    }
+                    (Value::Array(old), Value::Array(new), SpanTree::Sequence(_, items))
+                        if old.len() == new.len()
+                            && items.first().is_some_and(|f| f.position().line > start + 1) =>
+                    {
+                        let next = starts.get(i + 1).copied().unwrap_or(limit);
+                        edit_sequence(text, items, old, new, next)
+                    }
+                    _ => None,
+                };
+                match nested {
+                    Some(nested) => edits.extend(nested),
+                    None => edits.push(Edit {
+                        start,
+                        end,
+                        text: entry_text(key, new, column - 1, prefix_of(i).as_deref()),
+                    }),
+                }
+            }
+        }
+    }
+    // New keys, each after the block of the entry before it in `after`.
+    let mut previous: Option<&str> = None;
+    for (key, value) in after {
+        if before.contains_key(key) {
+            previous = Some(key);
+            continue;
+        }
+        let at = match previous.and_then(|p| keys.iter().position(|k| *k == p)) {
+            Some(i) => block(i).1,
+            None => match prefix_of(0) {
+                // A new first key of a sequence item takes over its `- `; the old first line
+                // keeps its text, indented like the other keys.
+                Some(prefix) => {
+                    let first_unchanged = after.get(&spans[0].0) == before.get(&spans[0].0);
+                    if !first_unchanged {
+                        return None;
+                    }
+                    let line = text.lines[starts[0]];
+                    let rest: String = line.chars().skip(column - 1).collect();
+                    let mut replaced = entry_text(key, value, column - 1, Some(&prefix));
+                    replaced.push_str(&" ".repeat(column - 1));
+                    replaced.push_str(&rest);
+                    edits.push(Edit {
+                        start: starts[0],
+                        end: starts[0] + 1,
+                        text: replaced,
+                    });
+                    previous = Some(key);
+                    continue;
+                }
+                None => starts[0],
+            },
+        };
+        edits.push(Edit {
+            start: at,
+            end: at,
+            text: entry_text(key, value, column - 1, None),
+        });
+        previous = Some(key);
+    }
+    Some(())
+}
+
+/// Item-wise edits of a block sequence of mappings with the same length before and after.
+fn edit_sequence(
+    text: &Text,
+    items: &[SpanTree],
+    before: &[Value],
+    after: &[Value],
+    limit: usize,
+) -> Option<Vec<Edit>> {
+    let mut edits = Vec::new();
+    for (i, ((item, old), new)) in items.iter().zip(before).zip(after).enumerate() {
+        if old == new {
+            continue;
+        }
+        let (SpanTree::Mapping(_, entries), Value::Object(old), Value::Object(new)) =
+            (item, old, new)
+        else {
+            return None;
+        };
+        let next = items.get(i + 1).map_or(limit, |n| n.position().line - 1);
+        edit_mapping(text, entries, old, new, next, &mut edits)?;
+    }
+    Some(edits)
+}
+
+/// The new text of the lines `lines[start..end]` holding a document whose value was
+/// `before` (at `spans`) and must become `after`; `None` when it must be written anew.
+pub fn edit(
+    lines: &[&str],
+    start: usize,
+    end: usize,
+    spans: &SpanTree,
+    before: &Value,
+    after: &Value,
+) -> Option<String> {
+    let (SpanTree::Mapping(_, entries), Value::Object(old), Value::Object(new)) =
+        (spans, before, after)
+    else {
+        return None;
+    };
+    if lines[start..end]
+        .iter()
+        .any(|l| l.contains('\t') || l.contains('&') || l.contains('*') || l.contains("<<"))
+    {
+        // Anchors, aliases and merge keys tie distant lines together; tabs break columns.
+        return None;
+    }
+    let text = Text { lines, end };
+    let mut edits = Vec::new();
+    edit_mapping(&text, entries, old, new, end, &mut edits)?;
+    edits.sort_by_key(|e| (e.start, e.end));
+    let mut out = String::new();
+    let mut at = start;
+    for edit in &edits {
+        if edit.start < at {
+            return None;
+        }
+        out.push_str(&lines[at..edit.start].concat());
+        out.push_str(&edit.text);
+        at = edit.end;
+    }
+    out.push_str(&lines[at..end].concat());
+    if !out.ends_with('\n') {
+        out.push('\n');
+    }
+    // The edit must mean exactly what was intended.
+    let parsed = crate::load::yaml::parse_stream(&out, &Limits::default()).ok()?;
+    match parsed.as_slice() {
+        [document] if document.value == *after => Some(out),
+        _ => None,
+    }
+}
