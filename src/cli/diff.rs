@@ -4,7 +4,7 @@
 use clap::{Args, ValueEnum};
 
 use super::conversion::ConversionFlags;
-use super::{Outcome, Streams, report_failure};
+use super::{Color, Outcome, Streams, report_failure};
 use crate::diff;
 use crate::emit;
 use crate::load::Input;
@@ -19,13 +19,6 @@ pub enum DiffFormat {
     Markdown,
     /// RFC 6902 operations per resource (Secrets masked).
     JsonPatch,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Color {
-    Auto,
-    Always,
-    Never,
 }
 
 #[derive(Debug, Args)]
@@ -64,14 +57,7 @@ pub fn run(args: DiffArgs, streams: &mut Streams) -> Outcome {
     };
     let files = emit::render_files(&loaded.sources, &loaded.documents, &conversion);
     let changed = files.iter().any(|f| f.changed);
-    let color = match args.color {
-        Color::Always => true,
-        Color::Never => false,
-        Color::Auto => {
-            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                && std::io::IsTerminal::is_terminal(&std::io::stdout())
-        }
-    };
+    let color = args.color.enabled();
     let text = match args.format {
         DiffFormat::Patch if color => diff::colored(&diff::unified(&files)),
         DiffFormat::Patch => diff::unified(&files),

@@ -1,12 +1,10 @@
 //! `rolloutify validate`: check manifests offline and report what the controller and Istio
 //! would refuse, in the format the consumer reads.
 
-use std::io::IsTerminal;
-
 use clap::{Args, ValueEnum};
 
 use super::input::InputFlags;
-use super::{Outcome, Streams, report_failure};
+use super::{Color, Outcome, Streams, report_failure};
 use crate::finding::Severity;
 use crate::load;
 use crate::report::{self, Format};
@@ -19,13 +17,6 @@ pub enum OutputFormat {
     Junit,
     Sarif,
     Github,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Color {
-    Auto,
-    Always,
-    Never,
 }
 
 #[derive(Debug, Args)]
@@ -90,14 +81,7 @@ pub fn run(args: ValidateArgs, streams: &mut Streams) -> Outcome {
             user_schemas,
         },
     );
-    let color = match args.color {
-        Color::Always => true,
-        Color::Never => false,
-        Color::Auto => {
-            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                && std::io::stdout().is_terminal()
-        }
-    };
+    let color = args.color.enabled();
     let format = match args.output {
         OutputFormat::Text => Format::Text { color },
         OutputFormat::Json => Format::Json,

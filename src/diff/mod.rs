@@ -76,7 +76,8 @@ pub fn colored(patch: &str) -> String {
     out
 }
 
-fn resource(value: &Value) -> String {
+/// `Kind/namespace/name` of a value, as findings name resources.
+pub(crate) fn resource(value: &Value) -> String {
     let kind = value["kind"].as_str().unwrap_or_default();
     let name = value["metadata"]["name"].as_str().unwrap_or_default();
     match value["metadata"]["namespace"].as_str() {

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use serde_json::{Value, json};
 use similar::{Algorithm, TextDiff};
 
+use super::resource;
 use crate::convert::{Conversion, Origin};
 use crate::emit::yaml;
 use crate::load::Document;
@@ -29,15 +30,6 @@ fn masked(value: &Value) -> Value {
         }
     }
     copy
-}
-
-fn resource(value: &Value) -> String {
-    let kind = value["kind"].as_str().unwrap_or_default();
-    let name = value["metadata"]["name"].as_str().unwrap_or_default();
-    match value["metadata"]["namespace"].as_str() {
-        Some(ns) => format!("{kind}/{ns}/{name}"),
-        None => format!("{kind}/{name}"),
-    }
 }
 
 /// Each changed or added resource as `(file, resource, before, after)`; `before` is `None`

@@ -88,6 +88,22 @@ fn compile(schema: &Value) -> Result<jsonschema::Validator, String> {
         .map_err(|e| e.to_string())
 }
 
+/// Allows `apiVersion`, `kind` and `metadata`, which every Kubernetes object carries.
+fn add_object_fields(schema: &mut Map<String, Value>) {
+    let properties = schema.entry("properties").or_insert_with(|| json!({}));
+    if let Some(properties) = properties.as_object_mut() {
+        for (field, kind) in [
+            ("apiVersion", "string"),
+            ("kind", "string"),
+            ("metadata", "object"),
+        ] {
+            properties
+                .entry(field)
+                .or_insert_with(|| json!({ "type": kind }));
+        }
+    }
+}
+
 /// A CRD's `openAPIV3Schema` as JSON Schema that refuses unknown fields where the API server
 /// would (`kubectl --validate=strict`), with Kubernetes' extensions turned into their meaning.
 pub fn from_openapi(schema: &Value) -> Value {
@@ -126,18 +142,7 @@ pub fn from_openapi(schema: &Value) -> Value {
             out.insert("type".to_owned(), json!(["integer", "string"]));
         }
         if flag("x-kubernetes-embedded-resource") {
-            let properties = out.entry("properties").or_insert_with(|| json!({}));
-            if let Some(properties) = properties.as_object_mut() {
-                properties
-                    .entry("apiVersion")
-                    .or_insert_with(|| json!({"type": "string"}));
-                properties
-                    .entry("kind")
-                    .or_insert_with(|| json!({"type": "string"}));
-                properties
-                    .entry("metadata")
-                    .or_insert_with(|| json!({"type": "object"}));
-            }
+            add_object_fields(&mut out);
         }
         let is_object = out.get("type") == Some(&json!("object")) || out.contains_key("properties");
         if is_object
@@ -151,21 +156,11 @@ pub fn from_openapi(schema: &Value) -> Value {
     }
     let mut converted = convert(schema);
     // The API server handles these itself; CRD schemas often leave them out.
-    if let Some(properties) = converted
-        .as_object_mut()
-        .map(|m| m.entry("properties").or_insert_with(|| json!({})))
-        .and_then(Value::as_object_mut)
-    {
-        properties
-            .entry("apiVersion")
-            .or_insert_with(|| json!({"type": "string"}));
-        properties
-            .entry("kind")
-            .or_insert_with(|| json!({"type": "string"}));
-        properties
-            .entry("metadata")
-            .or_insert_with(|| json!({"type": "object"}));
-        properties.entry("status").or_insert_with(|| json!({}));
+    if let Some(map) = converted.as_object_mut() {
+        add_object_fields(map);
+        if let Some(properties) = map.get_mut("properties").and_then(Value::as_object_mut) {
+            properties.entry("status").or_insert_with(|| json!({}));
+        }
     }
     converted
 }
