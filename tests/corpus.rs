@@ -66,7 +66,7 @@ fn check_group(
             output.value["metadata"]["name"]
         );
     }
-    let invalid = rolloutify::validate::check_conversion(&conversion);
+    let invalid = rolloutify::validate::check_conversion(documents, &conversion);
     assert!(
         invalid.is_empty(),
         "{name}: the conversion does not validate: {invalid:#?}"

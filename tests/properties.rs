@@ -107,7 +107,7 @@ fn convert_text(text: &str) -> (Vec<Value>, String) {
     let loaded = load::load_text("app.yaml", text, &Limits::default()).expect("loads");
     let conversion =
         convert::convert(&loaded.documents, &ConvertOptions::default()).expect("converts");
-    let invalid = rolloutify::validate::check_conversion(&conversion);
+    let invalid = rolloutify::validate::check_conversion(&loaded.documents, &conversion);
     assert!(
         invalid.is_empty(),
         "the conversion does not validate: {invalid:#?}"

@@ -172,7 +172,7 @@ impl ConversionFlags {
                 let _ = writeln!(streams.stderr, "{finding}");
             }
         }
-        let invalid = crate::validate::check_conversion(&conversion);
+        let invalid = crate::validate::check_conversion(&loaded.documents, &conversion);
         if !invalid.is_empty() {
             for finding in &invalid {
                 let _ = writeln!(streams.stderr, "{finding}");

@@ -137,23 +137,45 @@ fn at(
 
 /// Validates what a conversion would write, and returns the errors on the resources it adds
 /// or changes (problems the input already had are the input's). Convert refuses to write
-/// output with errors.
-pub fn check_conversion(conversion: &crate::convert::Conversion) -> Vec<Finding> {
+/// output with errors. Findings point into the input: at the same field of the document a
+/// resource came from, or at the Deployment a new resource was made for.
+pub fn check_conversion(
+    documents: &[Document],
+    conversion: &crate::convert::Conversion,
+) -> Vec<Finding> {
     use crate::convert::Origin;
-    let text = crate::emit::render_stream(&conversion.outputs, crate::emit::Format::Yaml);
-    let Ok(loaded) =
-        crate::load::load_text("<converted output>", &text, &crate::load::Limits::default())
-    else {
-        return Vec::new();
-    };
+    let converted: Vec<Document> = conversion
+        .outputs
+        .iter()
+        .filter_map(|output| {
+            let (from, spans) = match output.origin {
+                Origin::Input { document, .. } => {
+                    let from = documents.get(document)?;
+                    (from, from.spans.clone())
+                }
+                Origin::Added { after } => {
+                    let from = documents.get(after)?;
+                    (from, crate::load::SpanTree::Scalar(from.spans.position()))
+                }
+            };
+            Some(Document {
+                source: std::sync::Arc::clone(&from.source),
+                index: from.index,
+                item: from.item,
+                start_line: from.start_line,
+                value: output.value.clone(),
+                spans,
+            })
+        })
+        .collect();
     let touched: std::collections::HashSet<String> = conversion
         .outputs
         .iter()
-        .zip(&loaded.documents)
+        .zip(&converted)
         .filter(|(output, _)| !matches!(output.origin, Origin::Input { changed: false, .. }))
         .map(|(_, document)| document.resource_id())
         .collect();
-    validate(&loaded.documents, &ValidateOptions::default())
+    validate(&converted, &ValidateOptions::default())
         .findings
         .into_iter()
         .filter(|f| f.severity == Severity::Error && touched.contains(&f.resource))
