@@ -7,6 +7,8 @@
 pub mod host;
 pub mod selector;
 
+use std::collections::HashMap;
+
 use serde_json::{Map, Value};
 
 use crate::load::Document;
@@ -99,21 +101,48 @@ pub struct App {
     pub disruption_budgets: Vec<usize>,
 }
 
-/// The resources of one run, by kind, with their relations.
+/// A route destination whose host names a Service, found once when the index is built.
+#[derive(Debug, Clone)]
+struct Destination<'d> {
+    host: ServiceHost<'d>,
+    at: RouteRef,
+}
+
+/// The resources of one run, by kind, with their relations. Lookups go through tables built
+/// once, so that relating every Deployment to its resources stays linear in the input.
 #[derive(Debug)]
 pub struct Index<'d> {
     pub documents: &'d [Document],
     kinds: Vec<Kind>,
+    by_kind: HashMap<Kind, Vec<usize>>,
+    /// (kind, namespace, name) → documents, in input order.
+    by_name: HashMap<(Kind, Option<&'d str>, &'d str), Vec<usize>>,
+    /// Service name → route destinations whose host names a Service of that name.
+    destinations: HashMap<&'d str, Vec<Destination<'d>>>,
+    /// (namespace, label, value) → Deployments whose pods carry that label.
+    deployments_by_label: HashMap<(Option<&'d str>, &'d str, &'d Value), Vec<usize>>,
+    /// (namespace, label, value) → Services whose selector asks for that label.
+    services_by_label: HashMap<(Option<&'d str>, &'d str, &'d Value), Vec<usize>>,
+    /// Service name → DestinationRules whose host names a Service of that name.
+    rules_by_service: HashMap<&'d str, Vec<usize>>,
+    /// DestinationRules whose host is a wildcard (`*`, `*.ns.svc.cluster.local`).
+    wildcard_rules: Vec<usize>,
+    /// Deployment name → autoscalers targeting a Deployment of that name.
+    scalers_by_target: HashMap<&'d str, Vec<usize>>,
+    /// (namespace, Deployment name) → the Rollout whose workloadRef names it.
+    workload_refs: HashMap<(Option<&'d str>, &'d str), usize>,
 }
 
 /// The pod labels of a Deployment's template.
 pub fn pod_labels(deployment: &Document) -> Map<String, Value> {
+    template_labels(deployment).cloned().unwrap_or_default()
+}
+
+fn template_labels(deployment: &Document) -> Option<&Map<String, Value>> {
     deployment
         .value
         .pointer("/spec/template/metadata/labels")
         .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default()
 }
 
 /// A Service's selector, when it has one.
@@ -126,9 +155,122 @@ pub fn service_selector(service: &Document) -> Option<&Map<String, Value>> {
 
 impl<'d> Index<'d> {
     pub fn new(documents: &'d [Document]) -> Self {
-        Index {
+        let kinds: Vec<Kind> = documents.iter().map(Kind::of).collect();
+        let mut index = Index {
             documents,
-            kinds: documents.iter().map(Kind::of).collect(),
+            kinds,
+            by_kind: HashMap::new(),
+            by_name: HashMap::new(),
+            destinations: HashMap::new(),
+            deployments_by_label: HashMap::new(),
+            services_by_label: HashMap::new(),
+            rules_by_service: HashMap::new(),
+            wildcard_rules: Vec::new(),
+            scalers_by_target: HashMap::new(),
+            workload_refs: HashMap::new(),
+        };
+        for (i, document) in documents.iter().enumerate() {
+            let kind = index.kinds[i];
+            index.by_kind.entry(kind).or_default().push(i);
+            index
+                .by_name
+                .entry((kind, document.namespace(), document.name()))
+                .or_default()
+                .push(i);
+            match kind {
+                Kind::Deployment => {
+                    for (label, value) in template_labels(document).into_iter().flatten() {
+                        index
+                            .deployments_by_label
+                            .entry((document.namespace(), label.as_str(), value))
+                            .or_default()
+                            .push(i);
+                    }
+                }
+                Kind::Service => {
+                    // One entry of the selector is enough to find candidates.
+                    if let Some((label, value)) =
+                        service_selector(document).and_then(|s| s.iter().next())
+                    {
+                        index
+                            .services_by_label
+                            .entry((document.namespace(), label.as_str(), value))
+                            .or_default()
+                            .push(i);
+                    }
+                }
+                Kind::VirtualService => index.add_destinations(i),
+                Kind::DestinationRule => {
+                    let host = document.str_at("/spec/host").unwrap_or_default();
+                    if let Some(host) = ServiceHost::parse(host) {
+                        index
+                            .rules_by_service
+                            .entry(host.service)
+                            .or_default()
+                            .push(i);
+                    } else if host.starts_with('*') {
+                        index.wildcard_rules.push(i);
+                    }
+                }
+                Kind::Rollout => {
+                    if let Some(name) = document.str_at("/spec/workloadRef/name") {
+                        index
+                            .workload_refs
+                            .entry((document.namespace(), name))
+                            .or_insert(i);
+                    }
+                }
+                Kind::HorizontalPodAutoscaler | Kind::ScaledObject => {
+                    if let Some(("Deployment", name)) = index.scale_target(i) {
+                        index.scalers_by_target.entry(name).or_default().push(i);
+                    }
+                }
+                _ => {}
+            }
+        }
+        index
+    }
+
+    fn add_destinations(&mut self, vs: usize) {
+        let doc = &self.documents[vs];
+        for kind in RouteKind::ALL {
+            let Some(routes) = doc
+                .value
+                .get("spec")
+                .and_then(|s| s.get(kind.field()))
+                .and_then(Value::as_array)
+            else {
+                continue;
+            };
+            for (r, route) in routes.iter().enumerate() {
+                let destinations = route
+                    .get("route")
+                    .and_then(Value::as_array)
+                    .map(Vec::as_slice)
+                    .unwrap_or_default();
+                for (d, destination) in destinations.iter().enumerate() {
+                    let Some(host) = destination
+                        .pointer("/destination/host")
+                        .and_then(Value::as_str)
+                        .and_then(ServiceHost::parse)
+                    else {
+                        continue;
+                    };
+                    self.destinations
+                        .entry(host.service)
+                        .or_default()
+                        .push(Destination {
+                            host,
+                            at: RouteRef {
+                                virtual_service: vs,
+                                kind,
+                                route: r,
+                                destination: d,
+                                service: usize::MAX,
+                            },
+                        });
+                }
+            }
         }
     }
 
@@ -138,19 +280,55 @@ impl<'d> Index<'d> {
 
     /// Indexes of the documents of one kind, in input order.
     pub fn of_kind(&self, kind: Kind) -> impl Iterator<Item = usize> + '_ {
-        self.kinds
-            .iter()
-            .enumerate()
-            .filter(move |(_, k)| **k == kind)
-            .map(|(i, _)| i)
+        self.by_kind.get(&kind).into_iter().flatten().copied()
     }
 
-    /// The document of `kind` called `name` in `namespace`.
+    /// The document of `kind` called `name` in `namespace` (the first, if several).
     pub fn find(&self, kind: Kind, name: &str, namespace: Option<&str>) -> Option<usize> {
-        self.of_kind(kind).find(|&i| {
-            let doc = &self.documents[i];
-            doc.name() == name && same_namespace(doc.namespace(), namespace)
-        })
+        self.by_name
+            .get(&(kind, namespace, name))
+            .and_then(|found| found.first())
+            .copied()
+    }
+
+    /// DestinationRules whose host names a Service called `service` (in any namespace), and
+    /// those with a wildcard host.
+    pub fn destination_rules_for(&self, service: &str) -> impl Iterator<Item = usize> + '_ {
+        self.rules_by_service
+            .get(service)
+            .into_iter()
+            .flatten()
+            .chain(&self.wildcard_rules)
+            .copied()
+    }
+
+    /// Services in the namespace of `service` with exactly its selector (itself included).
+    pub fn services_with_selector_of(&self, service: usize) -> Vec<usize> {
+        let svc = &self.documents[service];
+        let Some(selector) = service_selector(svc) else {
+            return Vec::new();
+        };
+        let Some((label, value)) = selector.iter().next() else {
+            return Vec::new();
+        };
+        self.services_by_label
+            .get(&(svc.namespace(), label.as_str(), value))
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(|&s| service_selector(&self.documents[s]) == Some(selector))
+            .collect()
+    }
+
+    /// The Rollout that already stands for a Deployment: one of the same name, or one whose
+    /// workloadRef names it.
+    pub fn rollout_for(&self, deployment: usize) -> Option<usize> {
+        let doc = &self.documents[deployment];
+        let key = (doc.namespace(), doc.name());
+        self.find(Kind::Rollout, doc.name(), doc.namespace())
+            .into_iter()
+            .chain(self.workload_refs.get(&key).copied())
+            .min()
     }
 
     /// HorizontalPodAutoscalers and KEDA ScaledObjects, in input order.
@@ -186,11 +364,17 @@ impl<'d> Index<'d> {
         let Some(selector) = service_selector(svc) else {
             return Vec::new();
         };
-        self.of_kind(Kind::Deployment)
+        let Some((label, value)) = selector.iter().next() else {
+            return Vec::new();
+        };
+        self.deployments_by_label
+            .get(&(svc.namespace(), label.as_str(), value))
+            .into_iter()
+            .flatten()
+            .copied()
             .filter(|&d| {
-                let deployment = &self.documents[d];
-                same_namespace(deployment.namespace(), svc.namespace())
-                    && selector::map_selects(selector, &pod_labels(deployment))
+                template_labels(&self.documents[d])
+                    .is_some_and(|labels| selector::map_selects(selector, labels))
             })
             .collect()
     }
@@ -200,35 +384,51 @@ impl<'d> Index<'d> {
         let doc = &self.documents[deployment];
         let namespace = doc.namespace();
         let labels = pod_labels(doc);
-        let services: Vec<usize> = self
-            .of_kind(Kind::Service)
+        let mut services: Vec<usize> = labels
+            .iter()
+            .flat_map(|(label, value)| {
+                self.services_by_label
+                    .get(&(namespace, label.as_str(), value))
+                    .into_iter()
+                    .flatten()
+                    .copied()
+            })
             .filter(|&s| {
-                let svc = &self.documents[s];
-                same_namespace(svc.namespace(), namespace)
-                    && service_selector(svc).is_some_and(|sel| selector::map_selects(sel, &labels))
+                service_selector(&self.documents[s])
+                    .is_some_and(|sel| selector::map_selects(sel, &labels))
             })
             .collect();
+        services.sort_unstable();
+        services.dedup();
         let routes = self.routes_to(&services);
-        let destination_rules = self
-            .of_kind(Kind::DestinationRule)
-            .filter(|&r| {
-                let rule = &self.documents[r];
-                rule.str_at("/spec/host")
-                    .and_then(ServiceHost::parse)
-                    .is_some_and(|host| {
-                        services.iter().any(|&s| {
-                            let svc = &self.documents[s];
-                            host.names(svc.name(), svc.namespace(), rule.namespace())
-                        })
+        let mut destination_rules: Vec<usize> = services
+            .iter()
+            .flat_map(|&s| {
+                let svc = &self.documents[s];
+                self.rules_by_service
+                    .get(svc.name())
+                    .into_iter()
+                    .flatten()
+                    .copied()
+                    .filter(move |&r| {
+                        let rule = &self.documents[r];
+                        rule.str_at("/spec/host")
+                            .and_then(ServiceHost::parse)
+                            .is_some_and(|host| {
+                                host.names(svc.name(), svc.namespace(), rule.namespace())
+                            })
                     })
             })
             .collect();
+        destination_rules.sort_unstable();
+        destination_rules.dedup();
         let autoscalers = self
-            .autoscalers()
-            .filter(|&a| {
-                self.scale_target(a) == Some(("Deployment", doc.name()))
-                    && same_namespace(self.documents[a].namespace(), namespace)
-            })
+            .scalers_by_target
+            .get(doc.name())
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(|&a| same_namespace(self.documents[a].namespace(), namespace))
             .collect();
         let disruption_budgets = self
             .of_kind(Kind::PodDisruptionBudget)
@@ -251,49 +451,36 @@ impl<'d> Index<'d> {
         }
     }
 
-    /// Every route destination, in any VirtualService, whose host names one of `services`.
+    /// Every route destination, in any VirtualService, whose host names one of `services`, in
+    /// input order.
     pub fn routes_to(&self, services: &[usize]) -> Vec<RouteRef> {
         let mut found = Vec::new();
-        for vs in self.of_kind(Kind::VirtualService) {
-            let doc = &self.documents[vs];
-            for kind in RouteKind::ALL {
-                let Some(routes) = doc
-                    .value
-                    .pointer(&format!("/spec/{}", kind.field()))
-                    .and_then(Value::as_array)
-                else {
-                    continue;
-                };
-                for (r, route) in routes.iter().enumerate() {
-                    let destinations = route
-                        .get("route")
-                        .and_then(Value::as_array)
-                        .map(Vec::as_slice)
-                        .unwrap_or_default();
-                    for (d, destination) in destinations.iter().enumerate() {
-                        let Some(host) = destination
-                            .pointer("/destination/host")
-                            .and_then(Value::as_str)
-                            .and_then(ServiceHost::parse)
-                        else {
-                            continue;
-                        };
-                        if let Some(&service) = services.iter().find(|&&s| {
-                            let svc = &self.documents[s];
-                            host.names(svc.name(), svc.namespace(), doc.namespace())
-                        }) {
-                            found.push(RouteRef {
-                                virtual_service: vs,
-                                kind,
-                                route: r,
-                                destination: d,
-                                service,
-                            });
-                        }
-                    }
+        for &service in services {
+            let svc = &self.documents[service];
+            for destination in self.destinations.get(svc.name()).into_iter().flatten() {
+                let vs = &self.documents[destination.at.virtual_service];
+                let already = found.iter().any(|r: &RouteRef| {
+                    (r.virtual_service, r.kind, r.route, r.destination)
+                        == (
+                            destination.at.virtual_service,
+                            destination.at.kind,
+                            destination.at.route,
+                            destination.at.destination,
+                        )
+                });
+                if !already
+                    && destination
+                        .host
+                        .names(svc.name(), svc.namespace(), vs.namespace())
+                {
+                    found.push(RouteRef {
+                        service,
+                        ..destination.at.clone()
+                    });
                 }
             }
         }
+        found.sort_by_key(|r| (r.virtual_service, r.kind, r.route, r.destination));
         found
     }
 }

@@ -95,12 +95,7 @@ pub fn plan(index: &Index, options: &ConvertOptions) -> Result<Plan, PlanError> 
             ));
             continue;
         }
-        if let Some(rollout) = index.of_kind(Kind::Rollout).find(|&r| {
-            let rollout = &documents[r];
-            crate::index::host::same_namespace(rollout.namespace(), doc.namespace())
-                && (rollout.name() == doc.name()
-                    || rollout.str_at("/spec/workloadRef/name") == Some(doc.name()))
-        }) {
+        if let Some(rollout) = index.rollout_for(deployment) {
             let rollout = &documents[rollout];
             let already = rollout.str_at("/spec/workloadRef/name") == Some(doc.name());
             plan.findings.push(Finding::at(

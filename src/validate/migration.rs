@@ -60,7 +60,7 @@ fn check_autoscalers(index: &Index, findings: &mut Vec<Finding>) {
 
 /// Whether some DestinationRule of the input covers `host` (a Service name) in `namespace`.
 fn covered(index: &Index, service: &str, namespace: Option<&str>) -> bool {
-    index.of_kind(Kind::DestinationRule).any(|r| {
+    index.destination_rules_for(service).any(|r| {
         let rule = &index.documents[r];
         let host = rule.str_at("/spec/host").unwrap_or_default();
         host == "*"
@@ -94,21 +94,16 @@ fn check_traffic_policies(index: &Index, findings: &mut Vec<Finding>) {
         let Some(canary_service) = canary.get("canaryService").and_then(Value::as_str) else {
             continue;
         };
-        let Some(selector) = index
-            .find(Kind::Service, canary_service, rollout.namespace())
-            .and_then(|s| crate::index::service_selector(&documents[s]))
+        let Some(canary_index) = index.find(Kind::Service, canary_service, rollout.namespace())
         else {
             continue;
         };
-        for service in index.of_kind(Kind::Service) {
+        for service in index.services_with_selector_of(canary_index) {
             let svc = &documents[service];
-            if svc.namespace() != rollout.namespace()
-                || svc.name() == canary_service
-                || crate::index::service_selector(svc) != Some(selector)
-            {
+            if service == canary_index || new_hosts.contains(&svc.name()) {
                 continue;
             }
-            for rule in index.of_kind(Kind::DestinationRule) {
+            for rule in index.destination_rules_for(svc.name()) {
                 let doc = &documents[rule];
                 let names_service = doc
                     .str_at("/spec/host")
