@@ -258,7 +258,7 @@ fn patch_at(
         let field = message
             .split('`')
             .nth(1)
-            .and_then(|name| find_key(document.spans.clone(), path, name));
+            .and_then(|name| find_key(&document.spans, path, name));
         ConfigError::Invalid {
             location: document.location(field.as_ref().unwrap_or(path)),
             message,
@@ -272,9 +272,8 @@ fn patch_at(
             SettingsError::Invalid { field, .. } => field.rsplit('.').next().unwrap_or(field),
         };
         ConfigError::Invalid {
-            location: document.location(
-                &find_key(document.spans.clone(), path, field).unwrap_or_else(|| path.clone()),
-            ),
+            location: document
+                .location(&find_key(&document.spans, path, field).unwrap_or_else(|| path.clone())),
             message: error.to_string(),
         }
     })?;
@@ -282,7 +281,7 @@ fn patch_at(
 }
 
 /// The path of the first key called `name` at or below `path`.
-fn find_key(spans: SpanTree, path: &FieldPath, name: &str) -> Option<FieldPath> {
+fn find_key(spans: &SpanTree, path: &FieldPath, name: &str) -> Option<FieldPath> {
     fn walk(node: &SpanTree, here: FieldPath, name: &str) -> Option<FieldPath> {
         match node {
             SpanTree::Mapping(_, entries) => {
@@ -304,7 +303,7 @@ fn find_key(spans: SpanTree, path: &FieldPath, name: &str) -> Option<FieldPath> 
             SpanTree::Scalar(_) => None,
         }
     }
-    let mut node = &spans;
+    let mut node = spans;
     for segment in &path.0 {
         node = match (node, segment) {
             (SpanTree::Mapping(_, entries), PathSegment::Key(k)) => {

@@ -19,7 +19,8 @@ pub struct Document {
     /// Line where the document starts in its file.
     pub start_line: usize,
     pub value: Value,
-    pub spans: SpanTree,
+    /// Shared, so that copies of a document (converted outputs, checks) cost no copy of it.
+    pub spans: Arc<SpanTree>,
 }
 
 /// A place in the input: file, line and column.
@@ -102,7 +103,7 @@ impl Document {
 
     /// The objects of a `kind: List`, each with the positions of its own subtree.
     pub(super) fn list_items(self) -> Vec<Document> {
-        let SpanTree::Mapping(_, entries) = &self.spans else {
+        let SpanTree::Mapping(_, entries) = &*self.spans else {
             return Vec::new();
         };
         let Some((_, _, SpanTree::Sequence(_, item_spans))) =
@@ -124,7 +125,7 @@ impl Document {
                 item: Some(i),
                 start_line: spans.position().line,
                 value: value.clone(),
-                spans: spans.clone(),
+                spans: Arc::new(spans.clone()),
             })
             .collect()
     }

@@ -310,7 +310,7 @@ pub fn parse_source(source: &Arc<Source>, limits: &Limits) -> Result<Vec<Documen
             item: None,
             start_line: doc.start_line,
             value: doc.value,
-            spans: doc.spans,
+            spans: Arc::new(doc.spans),
         };
         for field in ["kind", "apiVersion"] {
             if document

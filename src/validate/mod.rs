@@ -151,11 +151,14 @@ pub fn check_conversion(
             let (from, spans) = match output.origin {
                 Origin::Input { document, .. } => {
                     let from = documents.get(document)?;
-                    (from, from.spans.clone())
+                    (from, std::sync::Arc::clone(&from.spans))
                 }
                 Origin::Added { after } => {
                     let from = documents.get(after)?;
-                    (from, crate::load::SpanTree::Scalar(from.spans.position()))
+                    (
+                        from,
+                        std::sync::Arc::new(crate::load::SpanTree::Scalar(from.spans.position())),
+                    )
                 }
             };
             Some(Document {
