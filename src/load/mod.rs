@@ -192,9 +192,16 @@ pub fn load(inputs: &[Input], options: &LoadOptions) -> Result<Loaded, LoadError
         }
     }
     let sources: Vec<Arc<Source>> = sources.into_iter().map(Arc::new).collect();
+    // Files parse independently: use every core, keep input order, report the first error
+    // in input order.
+    use rayon::prelude::*;
+    let parsed: Vec<Result<Vec<Document>, LoadError>> = sources
+        .par_iter()
+        .map(|source| parse_source(source, &options.limits))
+        .collect();
     let mut documents = Vec::new();
-    for source in &sources {
-        documents.extend(parse_source(source, &options.limits)?);
+    for file in parsed {
+        documents.extend(file?);
     }
     Ok(Loaded { sources, documents })
 }

@@ -45,6 +45,22 @@ pub fn validate(documents: &[Document], options: &ValidateOptions) -> Report {
     let mut findings = Vec::new();
     let mut checked = Vec::new();
     let mut skipped = Vec::new();
+    // Schema checks are independent per document: use every core.
+    let mut schema_results: Vec<Option<Vec<Finding>>> = {
+        use rayon::prelude::*;
+        documents
+            .par_iter()
+            .map(|document| {
+                if options.skips(document) {
+                    return None;
+                }
+                options
+                    .user_schemas
+                    .check(document)
+                    .or_else(|| schema::check(document))
+            })
+            .collect()
+    };
     for (i, document) in documents.iter().enumerate() {
         if options.skips(document) {
             continue;
@@ -53,11 +69,7 @@ pub fn validate(documents: &[Document], options: &ValidateOptions) -> Report {
             file: document.source.name(),
             resource: document.resource_id(),
         };
-        let schema_findings = options
-            .user_schemas
-            .check(document)
-            .or_else(|| schema::check(document));
-        match schema_findings {
+        match schema_results[i].take() {
             Some(schema_findings) => findings.extend(schema_findings),
             None if options.require_schemas => findings.push(
                 Finding::at(
