@@ -4,8 +4,11 @@
 //! The data flows through one module per step:
 //! [`load`] (files → documents with positions) → [`index`] (resources and their references)
 //! → [`plan`] (what to convert, with which settings) → [`convert`] (the new and rewritten
-//! resources) → [`emit`] (YAML/JSON text, files written atomically). [`cli`] maps the command
-//! line onto these steps.
+//! resources) → [`validate`] (the controller's and Istio's rules, schemas) → [`emit`]
+//! (YAML/JSON text, files edited and written atomically) and [`diff`] (patches, summaries).
+//! At the edge, [`report`] renders findings for their consumers and [`cli`] maps the command
+//! line onto these steps. [`config`] reads the `Rolloutify` file, [`finding`] is what every
+//! step reports, and [`yaml11`] is how Kubernetes reads a plain scalar.
 
 pub mod cli;
 pub mod config;
