@@ -138,6 +138,23 @@ pub fn parse(name: &str, text: &str) -> Result<Config, ConfigError> {
             ),
         ));
     };
+    from_document(document)
+}
+
+/// Reads the configuration held by one document (a file's only document, or the
+/// `functionConfig` of a KRM function call).
+pub fn from_document(document: &Document) -> Result<Config, ConfigError> {
+    let invalid =
+        |document: Option<&Document>, path: &FieldPath, message: String| ConfigError::Invalid {
+            location: document.map_or_else(
+                || Location {
+                    file: String::new(),
+                    position: Position::new(1, 1),
+                },
+                |doc| doc.location(path),
+            ),
+            message,
+        };
     if document.api_version() != API_VERSION || document.kind() != KIND {
         return Err(invalid(
             Some(document),
@@ -154,6 +171,8 @@ pub fn parse(name: &str, text: &str) -> Result<Config, ConfigError> {
         let path = FieldPath::root().key(key);
         match key.as_str() {
             "apiVersion" | "kind" | "metadata" => {}
+            // `defaults:` with nothing under it means no defaults.
+            "defaults" | "select" | "apps" if value.is_null() => {}
             "defaults" => config.defaults = patch_at(document, &path, value)?,
             "select" => {
                 for (i, item) in as_list(document, &path, value)?.iter().enumerate() {

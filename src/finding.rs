@@ -34,6 +34,9 @@ pub struct Finding {
     pub resource: String,
     pub message: String,
     pub hint: Option<String>,
+    /// The field at fault, dotted (`spec.strategy.canary.steps[0]`); empty for the whole
+    /// object.
+    pub field: String,
 }
 
 impl Finding {
@@ -52,6 +55,7 @@ impl Finding {
             resource: document.resource_id(),
             message: message.into(),
             hint: None,
+            field: path.to_string(),
         }
     }
 

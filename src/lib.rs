@@ -7,7 +7,7 @@
 //! resources) → [`validate`] (the controller's and Istio's rules, schemas) → [`emit`]
 //! (YAML/JSON text, files edited and written atomically) and [`diff`] (patches, summaries).
 //! At the edge, [`report`] renders findings for their consumers and [`cli`] maps the command
-//! line onto these steps. [`config`] reads the `Rolloutify` file, [`finding`] is what every
+//! line onto these steps, and [`plugin`] runs them inside kustomize and KRM function hosts. [`config`] reads the `Rolloutify` file, [`finding`] is what every
 //! step reports, and [`yaml11`] is how Kubernetes reads a plain scalar.
 
 pub mod cli;
@@ -19,6 +19,7 @@ pub mod finding;
 pub mod index;
 pub mod load;
 pub mod plan;
+pub mod plugin;
 pub mod report;
 pub mod validate;
 pub mod yaml11;

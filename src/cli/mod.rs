@@ -9,6 +9,7 @@ mod conversion;
 mod convert;
 mod diff;
 mod input;
+mod plugin;
 mod validate;
 
 use std::io::Write;
@@ -32,6 +33,12 @@ pub enum Command {
     Diff(diff::DiffArgs),
     /// Check manifests offline against the Argo Rollouts controller's and Istio's rules.
     Validate(validate::ValidateArgs),
+    /// Run as a kustomize exec transformer: YAML on standard input, converted on standard
+    /// output.
+    KustomizePlugin(plugin::KustomizePluginArgs),
+    /// Run as a KRM function: a ResourceList on standard input and output, findings as its
+    /// results.
+    Krm(plugin::KrmArgs),
 }
 
 /// When to colour output.
@@ -113,6 +120,8 @@ where
         Command::Convert(args) => convert::run(args, streams),
         Command::Diff(args) => diff::run(args, streams),
         Command::Validate(args) => validate::run(args, streams),
+        Command::KustomizePlugin(args) => plugin::run_kustomize(args, streams),
+        Command::Krm(args) => plugin::run_krm(args, streams),
     }
 }
 

@@ -97,12 +97,30 @@ impl Document {
         }
     }
 
-    pub(super) fn is_list(&self) -> bool {
+    pub fn is_list(&self) -> bool {
         self.kind().ends_with("List") && self.value.get("items").is_some_and(Value::is_array)
     }
 
+    /// The mapping under the top-level field `key` as a document of its own, with the
+    /// positions of its subtree (the `functionConfig` of a KRM `ResourceList`).
+    pub fn field_document(&self, key: &str) -> Option<Document> {
+        let value = self.value.get(key).filter(|v| v.is_object())?;
+        let SpanTree::Mapping(_, entries) = &*self.spans else {
+            return None;
+        };
+        let (_, _, spans) = entries.iter().find(|(k, _, _)| k == key)?;
+        Some(Document {
+            source: Arc::clone(&self.source),
+            index: self.index,
+            item: None,
+            start_line: spans.position().line,
+            value: value.clone(),
+            spans: Arc::new(spans.clone()),
+        })
+    }
+
     /// The objects of a `kind: List`, each with the positions of its own subtree.
-    pub(super) fn list_items(self) -> Vec<Document> {
+    pub fn list_items(self) -> Vec<Document> {
         let SpanTree::Mapping(_, entries) = &*self.spans else {
             return Vec::new();
         };

@@ -170,18 +170,7 @@ pub fn load(inputs: &[Input], options: &LoadOptions) -> Result<Loaded, LoadError
     let mut seen = std::collections::HashSet::new();
     for input in inputs {
         match input {
-            Input::Stdin => {
-                let mut bytes = Vec::new();
-                std::io::stdin()
-                    .lock()
-                    .take(options.limits.max_file_bytes.saturating_add(1))
-                    .read_to_end(&mut bytes)
-                    .map_err(|source| LoadError::Read {
-                        path: "<stdin>".to_owned(),
-                        source,
-                    })?;
-                sources.push(source_from_bytes(Origin::Stdin, bytes, &options.limits)?);
-            }
+            Input::Stdin => sources.push(read_stdin(&options.limits)?),
             Input::Path(path) => {
                 for file in walk::files_under(path, options)? {
                     if seen.insert(file.clone()) {
@@ -204,6 +193,24 @@ pub fn load(inputs: &[Input], options: &LoadOptions) -> Result<Loaded, LoadError
         documents.extend(file?);
     }
     Ok(Loaded { sources, documents })
+}
+
+/// Reads standard input whole, within the limits.
+pub fn read_stdin(limits: &Limits) -> Result<Source, LoadError> {
+    read_stream(std::io::stdin().lock(), limits)
+}
+
+/// Reads a stream whole as the text of standard input, within the limits.
+pub fn read_stream(reader: impl Read, limits: &Limits) -> Result<Source, LoadError> {
+    let mut bytes = Vec::new();
+    reader
+        .take(limits.max_file_bytes.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|source| LoadError::Read {
+            path: "<stdin>".to_owned(),
+            source,
+        })?;
+    source_from_bytes(Origin::Stdin, bytes, limits)
 }
 
 /// Parses text that did not come from a file (tests, plugins reading standard input).
@@ -280,6 +287,20 @@ fn source_from_bytes(origin: Origin, bytes: Vec<u8>, limits: &Limits) -> Result<
 
 /// Parses one source into documents, expanding `kind: List`.
 pub fn parse_source(source: &Arc<Source>, limits: &Limits) -> Result<Vec<Document>, LoadError> {
+    let mut documents = Vec::new();
+    for document in parse_objects(source, limits)? {
+        if document.is_list() {
+            documents.extend(document.list_items());
+        } else {
+            documents.push(document);
+        }
+    }
+    Ok(documents)
+}
+
+/// Parses one source into its top-level objects, each with `kind` and `apiVersion`; lists
+/// stay whole.
+pub fn parse_objects(source: &Arc<Source>, limits: &Limits) -> Result<Vec<Document>, LoadError> {
     let file = source.name();
     if let Some((position, snippet)) = find_template_syntax(&source.text) {
         return Err(LoadError::Template {
@@ -334,11 +355,7 @@ pub fn parse_source(source: &Arc<Source>, limits: &Limits) -> Result<Vec<Documen
                 });
             }
         }
-        if document.is_list() {
-            documents.extend(document.list_items());
-        } else {
-            documents.push(document);
-        }
+        documents.push(document);
     }
     Ok(documents)
 }

@@ -16,6 +16,7 @@ pub fn render(report: &Report) -> String {
                 "file": f.location.file,
                 "line": f.location.position.line,
                 "column": f.location.position.column,
+                "field": f.field,
                 "message": f.message,
                 "hint": f.hint,
             })

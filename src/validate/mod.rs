@@ -156,7 +156,29 @@ pub fn check_conversion(
     conversion: &crate::convert::Conversion,
 ) -> Vec<Finding> {
     use crate::convert::Origin;
-    let converted: Vec<Document> = conversion
+    let converted = converted_documents(documents, conversion);
+    let touched: std::collections::HashSet<String> = conversion
+        .outputs
+        .iter()
+        .zip(&converted)
+        .filter(|(output, _)| !matches!(output.origin, Origin::Input { changed: false, .. }))
+        .map(|(_, document)| document.resource_id())
+        .collect();
+    validate(&converted, &ValidateOptions::default())
+        .findings
+        .into_iter()
+        .filter(|f| f.severity == Severity::Error && touched.contains(&f.resource))
+        .collect()
+}
+
+/// The outputs of a conversion as documents that point into the input: at the document a
+/// resource came from, or at the Deployment a new resource was made for.
+pub fn converted_documents(
+    documents: &[Document],
+    conversion: &crate::convert::Conversion,
+) -> Vec<Document> {
+    use crate::convert::Origin;
+    conversion
         .outputs
         .iter()
         .filter_map(|output| {
@@ -182,17 +204,5 @@ pub fn check_conversion(
                 spans,
             })
         })
-        .collect();
-    let touched: std::collections::HashSet<String> = conversion
-        .outputs
-        .iter()
-        .zip(&converted)
-        .filter(|(output, _)| !matches!(output.origin, Origin::Input { changed: false, .. }))
-        .map(|(_, document)| document.resource_id())
-        .collect();
-    validate(&converted, &ValidateOptions::default())
-        .findings
-        .into_iter()
-        .filter(|f| f.severity == Severity::Error && touched.contains(&f.resource))
         .collect()
 }

@@ -48,7 +48,9 @@ fn error(
     message: impl std::fmt::Display,
 ) -> Finding {
     let mut finding = at(document, path, Severity::Error, rule, message);
-    finding.location = document.location(&written_path(path));
+    let written = written_path(path);
+    finding.location = document.location(&written);
+    finding.field = written.to_string();
     finding
 }
 

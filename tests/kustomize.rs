@@ -1,0 +1,226 @@
+//! `rolloutify kustomize-plugin` as the real `kubectl kustomize --enable-alpha-plugins` runs
+//! it: installed under `$XDG_CONFIG_HOME/kustomize/plugin/…` behind the two-line wrapper the
+//! README shows, on a base and an overlay that moves everything to another namespace.
+//! Skipped when kubectl is not installed.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use rolloutify::load::{self, Document, Limits};
+
+const BASE: &str = "\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  labels: {app: web}
+spec:
+  replicas: 3
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+      - name: web
+        image: nginx:1.27
+        ports:
+        - containerPort: 8080
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+spec:
+  selector: {app: web}
+  ports:
+  - name: http
+    port: 80
+    targetPort: 8080
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: web
+spec:
+  hosts: [web]
+  http:
+  - name: primary
+    route:
+    - destination:
+        host: web
+";
+
+const CONFIG: &str = "\
+apiVersion: rolloutify.io/v1alpha1
+kind: Rolloutify
+metadata:
+  name: canary
+defaults:
+  steps: 20,pause,50,5m,100
+";
+
+fn kubectl() -> Option<PathBuf> {
+    let found = Command::new("kubectl")
+        .args(["version", "--client"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if found {
+        Some(PathBuf::from("kubectl"))
+    } else {
+        eprintln!("note: kubectl is not installed; skipping");
+        None
+    }
+}
+
+fn write(path: &Path, text: &str) {
+    std::fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
+    std::fs::write(path, text).expect("write");
+}
+
+/// A kustomize plugin home with rolloutify installed as README.md says.
+fn plugin_home(root: &Path) -> PathBuf {
+    let home = root.join("xdg");
+    let plugin = home.join("kustomize/plugin/rolloutify.io/v1alpha1/rolloutify/Rolloutify");
+    write(
+        &plugin,
+        &format!(
+            "#!/bin/sh\nexec '{}' kustomize-plugin \"$@\"\n",
+            env!("CARGO_BIN_EXE_rolloutify")
+        ),
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&plugin, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+    home
+}
+
+fn build(kubectl: &Path, home: &Path, dir: &Path) -> Output {
+    Command::new(kubectl)
+        .args(["kustomize", "--enable-alpha-plugins"])
+        .arg(dir)
+        .env("XDG_CONFIG_HOME", home)
+        .output()
+        .expect("kubectl runs")
+}
+
+fn documents(output: &Output) -> Vec<Document> {
+    assert!(
+        output.status.success(),
+        "kubectl kustomize failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = String::from_utf8(output.stdout.clone()).expect("utf-8");
+    load::load_text("kustomize-output.yaml", &text, &Limits::default())
+        .expect("kustomize prints YAML")
+        .documents
+}
+
+fn find<'d>(documents: &'d [Document], kind: &str, name: &str) -> &'d Document {
+    documents
+        .iter()
+        .find(|d| d.kind() == kind && d.name() == name)
+        .unwrap_or_else(|| panic!("no {kind}/{name} in the output"))
+}
+
+/// The Rollout replaced the Deployment, in the overlay's namespace, with its Services and a
+/// VirtualService split between them.
+fn assert_converted(documents: &[Document]) {
+    assert!(
+        documents.iter().all(|d| d.kind() != "Deployment"),
+        "the Deployment is still there"
+    );
+    for document in documents {
+        assert_eq!(
+            document.namespace(),
+            Some("prod"),
+            "{}",
+            document.resource_id()
+        );
+        let annotations = document.value.pointer("/metadata/annotations");
+        assert!(
+            annotations.is_none_or(|a| a.get("kustomize.config.k8s.io/id").is_none()),
+            "kustomize's bookkeeping leaked into {}",
+            document.resource_id()
+        );
+    }
+    let rollout = find(documents, "Rollout", "web");
+    assert_eq!(rollout.value["spec"]["replicas"], 3);
+    assert_eq!(
+        rollout.value["spec"]["strategy"]["canary"]["steps"][0]["setWeight"],
+        20
+    );
+    assert_eq!(
+        rollout.value["spec"]["strategy"]["canary"]["trafficRouting"]["istio"]["virtualService"]["name"],
+        "web"
+    );
+    find(documents, "Service", "web");
+    find(documents, "Service", "web-canary");
+    find(documents, "Service", "web-stable");
+    let route = &find(documents, "VirtualService", "web").value["spec"]["http"][0]["route"];
+    assert_eq!(route[0]["destination"]["host"], "web-stable");
+    assert_eq!(route[0]["weight"], 100);
+    assert_eq!(route[1]["destination"]["host"], "web-canary");
+    assert_eq!(route[1]["weight"], 0);
+}
+
+#[test]
+fn the_plugin_converts_an_overlay_that_changes_the_namespace() {
+    let Some(kubectl) = kubectl() else { return };
+    let root = tempfile::tempdir().expect("tempdir");
+    let home = plugin_home(root.path());
+    write(&root.path().join("base/app.yaml"), BASE);
+    write(
+        &root.path().join("base/kustomization.yaml"),
+        "resources:\n- app.yaml\n",
+    );
+    write(&root.path().join("overlay/rolloutify.yaml"), CONFIG);
+    write(
+        &root.path().join("overlay/kustomization.yaml"),
+        "resources:\n- ../base\nnamespace: prod\ntransformers:\n- rolloutify.yaml\n",
+    );
+    let output = build(&kubectl, &home, &root.path().join("overlay"));
+    assert_converted(&documents(&output));
+}
+
+#[test]
+fn a_base_converted_by_the_plugin_moves_with_its_overlay() {
+    let Some(kubectl) = kubectl() else { return };
+    let root = tempfile::tempdir().expect("tempdir");
+    let home = plugin_home(root.path());
+    write(&root.path().join("base/app.yaml"), BASE);
+    write(&root.path().join("base/rolloutify.yaml"), CONFIG);
+    write(
+        &root.path().join("base/kustomization.yaml"),
+        "resources:\n- app.yaml\ntransformers:\n- rolloutify.yaml\n",
+    );
+    write(
+        &root.path().join("overlay/kustomization.yaml"),
+        "resources:\n- ../base\nnamespace: prod\n",
+    );
+    let output = build(&kubectl, &home, &root.path().join("overlay"));
+    assert_converted(&documents(&output));
+}
+
+#[test]
+fn a_bad_config_fails_the_build_naming_the_field() {
+    let Some(kubectl) = kubectl() else { return };
+    let root = tempfile::tempdir().expect("tempdir");
+    let home = plugin_home(root.path());
+    write(&root.path().join("app/app.yaml"), BASE);
+    write(
+        &root.path().join("app/rolloutify.yaml"),
+        &CONFIG.replace("steps: 20,pause,50,5m,100", "stepz: 20"),
+    );
+    write(
+        &root.path().join("app/kustomization.yaml"),
+        "resources:\n- app.yaml\ntransformers:\n- rolloutify.yaml\n",
+    );
+    let output = build(&kubectl, &home, &root.path().join("app"));
+    assert!(!output.status.success(), "the build should fail");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("unknown field `stepz`"), "{stderr}");
+}
