@@ -108,9 +108,11 @@ pub fn run(input: Source, limits: &Limits) -> Result<FunctionOutput, PluginError
         findings.sort();
         findings.dedup();
         let values = with_host_annotations(&items, &conversion);
+        // Conversion findings name the input resources (the Deployment a Rollout replaced).
+        let known: Vec<Document> = converted.into_iter().chain(items.iter().cloned()).collect();
         let results = findings
             .iter()
-            .map(|f| result(f, &converted))
+            .map(|f| result(f, &known))
             .collect::<Vec<_>>();
         (values, results)
     } else {
