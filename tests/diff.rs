@@ -1,5 +1,6 @@
 //! `rolloutify diff` against the real git: the patch applies from the repository root and
-//! yields exactly what `convert --write` writes; `convert --check` fails before and passes after.
+//! yields exactly what `convert --write` writes (the `--argocd` fragment, a new file, included);
+//! `convert --check` fails before and passes after.
 
 use std::path::Path;
 use std::process::Command as Process;
@@ -73,6 +74,7 @@ fn patch_applies_with_git_and_equals_write() {
         "several-routes",
         "anchors",
         "autoscaling",
+        "workload-ref",
     ] {
         copy_tree(&testdata.join(case), &patched.join("apps").join(case));
     }
@@ -91,12 +93,12 @@ fn patch_applies_with_git_and_equals_write() {
     assert!(git(&patched, &["init", "-q"]));
 
     rolloutify(&written)
-        .args(["convert", "-q", "--check", "apps"])
+        .args(["convert", "-q", "--check", "--argocd", "apps/argocd.yaml", "apps"])
         .assert()
         .code(1);
 
     let output = rolloutify(&patched)
-        .args(["diff", "-q", "--exit-code", "apps"])
+        .args(["diff", "-q", "--exit-code", "--argocd", "apps/argocd.yaml", "apps"])
         .assert()
         .code(1)
         .get_output()
@@ -116,19 +118,22 @@ fn patch_applies_with_git_and_equals_write() {
         &patched,
         &["apply", patch.to_str().expect("utf-8 path")]
     ));
+    let fragment = std::fs::read_to_string(patched.join("apps/argocd.yaml")).expect("created");
+    assert!(fragment.contains("kind: VirtualService"), "{fragment}");
+    assert!(fragment.contains("- /spec/replicas"), "{fragment}");
 
     rolloutify(&written)
-        .args(["convert", "-q", "-w", "apps"])
+        .args(["convert", "-q", "-w", "--argocd", "apps/argocd.yaml", "apps"])
         .assert()
         .success();
     assert_eq!(read_tree(&patched), read_tree(&written));
 
     rolloutify(&written)
-        .args(["convert", "-q", "--check", "apps"])
+        .args(["convert", "-q", "--check", "--argocd", "apps/argocd.yaml", "apps"])
         .assert()
         .success();
     rolloutify(&written)
-        .args(["diff", "-q", "--exit-code", "apps"])
+        .args(["diff", "-q", "--exit-code", "--argocd", "apps/argocd.yaml", "apps"])
         .assert()
         .success()
         .stdout("");

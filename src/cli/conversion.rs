@@ -9,6 +9,7 @@ use super::input::InputFlags;
 use super::{Outcome, Streams, report_failure};
 use crate::config::{self, AppMatch};
 use crate::convert::{self, Conversion};
+use crate::emit::{self, FileOutput};
 use crate::finding::Severity;
 use crate::load::{self, Input, Loaded};
 use crate::plan::ConvertOptions;
@@ -80,6 +81,12 @@ pub struct ConversionFlags {
     #[arg(long, value_name = "POLICY", value_parser = ["copy", "warn"])]
     pub destination_rule_policy: Option<String>,
 
+    /// Also write FILE: the Argo CD Application `ignoreDifferences` for the weights (and
+    /// replicas) the Argo Rollouts controller changes at run time. Later runs skip it when it
+    /// is among the paths they read.
+    #[arg(long, value_name = "FILE")]
+    pub argocd: Option<PathBuf>,
+
     /// Print errors only, not warnings.
     #[arg(short, long)]
     pub quiet: bool,
@@ -124,6 +131,26 @@ impl ConversionFlags {
             .apply(&patch)
             .map_err(|error| error.to_string())?;
         Ok(patch)
+    }
+
+    /// The files the run writes besides the inputs (`--argocd`).
+    pub fn extra_files(
+        &self,
+        conversion: &Conversion,
+        streams: &mut Streams,
+    ) -> Result<Vec<FileOutput>, Outcome> {
+        let Some(path) = &self.argocd else {
+            return Ok(Vec::new());
+        };
+        emit::extra_file(path, emit::argocd::render(&conversion.outputs))
+            .map(|file| vec![file])
+            .map_err(|error| {
+                report_failure(
+                    streams.stderr,
+                    &format!("{}: cannot read: {error}", path.display()),
+                    "give --argocd a path that can be read and written",
+                )
+            })
     }
 
     /// Loads the inputs and converts them, printing findings; `Err` carries the outcome of a

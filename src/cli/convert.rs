@@ -57,7 +57,19 @@ pub fn run(args: ConvertArgs, streams: &mut Streams) -> Outcome {
         Ok(done) => done,
         Err(outcome) => return outcome,
     };
+    let extra = match args.flags.extra_files(&conversion, streams) {
+        Ok(extra) => extra,
+        Err(outcome) => return outcome,
+    };
     if !writes_files {
+        let writes: Vec<(PathBuf, String)> = extra
+            .into_iter()
+            .filter(|f| f.changed)
+            .filter_map(|f| Some((f.path()?, f.text)))
+            .collect();
+        if let Err(error) = atomic::write_all(&writes) {
+            return report_failure(streams.stderr, &error, error.hint());
+        }
         let format = match args.format {
             OutputFormat::Yaml => Format::Yaml,
             OutputFormat::Json => Format::Json,
@@ -65,7 +77,9 @@ pub fn run(args: ConvertArgs, streams: &mut Streams) -> Outcome {
         let text = emit::render_stream(&conversion.outputs, format);
         return super::print(streams, &text);
     }
-    let files = emit::render_files(&loaded.sources, &loaded.documents, &conversion);
+    let mut files = emit::render_files(&loaded.sources, &loaded.documents, &conversion);
+    let extra_count = extra.len();
+    files.extend(extra);
     if args.check {
         let patch = diff::unified(&files);
         if patch.is_empty() {
@@ -85,9 +99,17 @@ pub fn run(args: ConvertArgs, streams: &mut Streams) -> Outcome {
         return Outcome::Problem;
     }
     let mut writes = Vec::new();
-    for file in files {
+    let inputs = files.len() - extra_count;
+    for (i, file) in files.into_iter().enumerate() {
         let Some(path) = file.path() else { continue };
         let target = match &args.output_dir {
+            // Extra files (--argocd) go where they were asked for.
+            _ if i >= inputs => {
+                if !file.changed {
+                    continue;
+                }
+                path
+            }
             Some(root) => match atomic::mirrored(root, &path) {
                 Ok(target) => target,
                 Err(error) => return report_failure(streams.stderr, &error, error.hint()),

@@ -55,7 +55,11 @@ pub fn run(args: DiffArgs, streams: &mut Streams) -> Outcome {
         Ok(done) => done,
         Err(outcome) => return outcome,
     };
-    let files = emit::render_files(&loaded.sources, &loaded.documents, &conversion);
+    let mut files = emit::render_files(&loaded.sources, &loaded.documents, &conversion);
+    match args.flags.extra_files(&conversion, streams) {
+        Ok(extra) => files.extend(extra),
+        Err(outcome) => return outcome,
+    }
     let changed = files.iter().any(|f| f.changed);
     let color = args.color.enabled();
     let text = match args.format {

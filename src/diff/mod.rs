@@ -36,12 +36,18 @@ pub fn unified(files: &[FileOutput]) -> String {
             .algorithm(Algorithm::Patience)
             .diff_lines(file.source.text.as_str(), file.text.as_str());
         let _ = writeln!(out, "diff --git a/{path} b/{path}");
+        let old = if file.created {
+            let _ = writeln!(out, "new file mode 100644");
+            "/dev/null".to_owned()
+        } else {
+            format!("a/{path}")
+        };
         let _ = write!(
             out,
             "{}",
             diff.unified_diff()
                 .context_radius(3)
-                .header(&format!("a/{path}"), &format!("b/{path}"))
+                .header(&old, &format!("b/{path}"))
         );
     }
     out

@@ -1,6 +1,7 @@
 //! Emit: the converted documents as one stream (YAML or JSON), or as files that mirror the
 //! input, where documents that did not change keep their exact text, comments included.
 
+pub mod argocd;
 pub mod atomic;
 mod text_edit;
 pub mod yaml;
@@ -48,12 +49,33 @@ pub struct FileOutput {
     pub text: String,
     /// Whether `text` differs from the file's text.
     pub changed: bool,
+    /// Whether the file does not exist yet (`source.text` is empty).
+    pub created: bool,
 }
 
 impl FileOutput {
     pub fn path(&self) -> Option<PathBuf> {
         self.source.path().map(PathBuf::from)
     }
+}
+
+/// A file the run writes besides the inputs (the `--argocd` fragment): `text` compared with
+/// what `path` holds now, if anything.
+pub fn extra_file(path: &std::path::Path, text: String) -> Result<FileOutput, std::io::Error> {
+    let (before, created) = match std::fs::read_to_string(path) {
+        Ok(before) => (before, false),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => (String::new(), true),
+        Err(error) => return Err(error),
+    };
+    Ok(FileOutput {
+        changed: created || text != before,
+        created,
+        source: Arc::new(Source {
+            origin: crate::load::Origin::File(path.to_path_buf()),
+            text: before,
+        }),
+        text,
+    })
 }
 
 /// The new text of every input file, in input order. New resources go into the file of the
@@ -92,6 +114,7 @@ pub fn render_files(
             };
             FileOutput {
                 changed: text != source.text,
+                created: false,
                 source: Arc::clone(source),
                 text,
             }

@@ -164,6 +164,11 @@ impl LoadError {
     }
 }
 
+/// The first line of the files rolloutify writes that are not manifests (the Argo CD
+/// fragment of `convert --argocd`); reading skips them.
+pub const GENERATED_FRAGMENT_MARKER: &str =
+    "# Argo CD Application fields for what Argo Rollouts changes at run time, written by";
+
 /// Reads every input, in order, and parses every document.
 pub fn load(inputs: &[Input], options: &LoadOptions) -> Result<Loaded, LoadError> {
     let mut sources = Vec::new();
@@ -174,7 +179,10 @@ pub fn load(inputs: &[Input], options: &LoadOptions) -> Result<Loaded, LoadError
             Input::Path(path) => {
                 for file in walk::files_under(path, options)? {
                     if seen.insert(file.clone()) {
-                        sources.push(read_file(&file, &options.limits)?);
+                        let source = read_file(&file, &options.limits)?;
+                        if !source.text.starts_with(GENERATED_FRAGMENT_MARKER) {
+                            sources.push(source);
+                        }
                     }
                 }
             }
