@@ -93,12 +93,26 @@ fn patch_applies_with_git_and_equals_write() {
     assert!(git(&patched, &["init", "-q"]));
 
     rolloutify(&written)
-        .args(["convert", "-q", "--check", "--argocd", "apps/argocd.yaml", "apps"])
+        .args([
+            "convert",
+            "-q",
+            "--check",
+            "--argocd",
+            "apps/argocd.yaml",
+            "apps",
+        ])
         .assert()
         .code(1);
 
     let output = rolloutify(&patched)
-        .args(["diff", "-q", "--exit-code", "--argocd", "apps/argocd.yaml", "apps"])
+        .args([
+            "diff",
+            "-q",
+            "--exit-code",
+            "--argocd",
+            "apps/argocd.yaml",
+            "apps",
+        ])
         .assert()
         .code(1)
         .get_output()
@@ -123,17 +137,38 @@ fn patch_applies_with_git_and_equals_write() {
     assert!(fragment.contains("- /spec/replicas"), "{fragment}");
 
     rolloutify(&written)
-        .args(["convert", "-q", "-w", "--argocd", "apps/argocd.yaml", "apps"])
+        .args([
+            "convert",
+            "-q",
+            "-w",
+            "--argocd",
+            "apps/argocd.yaml",
+            "apps",
+        ])
         .assert()
         .success();
     assert_eq!(read_tree(&patched), read_tree(&written));
 
     rolloutify(&written)
-        .args(["convert", "-q", "--check", "--argocd", "apps/argocd.yaml", "apps"])
+        .args([
+            "convert",
+            "-q",
+            "--check",
+            "--argocd",
+            "apps/argocd.yaml",
+            "apps",
+        ])
         .assert()
         .success();
     rolloutify(&written)
-        .args(["diff", "-q", "--exit-code", "--argocd", "apps/argocd.yaml", "apps"])
+        .args([
+            "diff",
+            "-q",
+            "--exit-code",
+            "--argocd",
+            "apps/argocd.yaml",
+            "apps",
+        ])
         .assert()
         .success()
         .stdout("");

@@ -8,6 +8,7 @@
 mod conversion;
 mod convert;
 mod diff;
+mod docs;
 mod input;
 mod plugin;
 mod validate;
@@ -39,6 +40,10 @@ pub enum Command {
     /// Run as a KRM function: a ResourceList on standard input and output, findings as its
     /// results.
     Krm(plugin::KrmArgs),
+    /// Print shell completions.
+    Completions(docs::CompletionsArgs),
+    /// Print the man page, or write one per command into a directory.
+    Man(docs::ManArgs),
 }
 
 /// When to colour output.
@@ -122,6 +127,8 @@ where
         Command::Validate(args) => validate::run(args, streams),
         Command::KustomizePlugin(args) => plugin::run_kustomize(args, streams),
         Command::Krm(args) => plugin::run_krm(args, streams),
+        Command::Completions(args) => docs::run_completions(args, streams),
+        Command::Man(args) => docs::run_man(args, streams),
     }
 }
 
