@@ -85,27 +85,36 @@ pub fn render_files(
     documents: &[Document],
     conversion: &Conversion,
 ) -> Vec<FileOutput> {
+    // The outputs of each source, in output order.
+    let mut by_source: std::collections::HashMap<usize, Vec<&Output>> =
+        std::collections::HashMap::with_capacity(sources.len());
+    for output in &conversion.outputs {
+        let index = match output.origin {
+            Origin::Input { document, .. } => document,
+            Origin::Added { after } => after,
+        };
+        if let Some(document) = documents.get(index) {
+            by_source
+                .entry(Arc::as_ptr(&document.source) as usize)
+                .or_default()
+                .push(output);
+        }
+    }
+    // Files are independent: use every core.
+    use rayon::prelude::*;
     sources
-        .iter()
+        .par_iter()
         .map(|source| {
-            let mine: Vec<&Output> = conversion
-                .outputs
-                .iter()
-                .filter(|o| {
-                    let index = match o.origin {
-                        Origin::Input { document, .. } => document,
-                        Origin::Added { after } => after,
-                    };
-                    Arc::ptr_eq(&documents[index].source, source)
-                })
-                .collect();
+            let mine: &[&Output] = by_source
+                .get(&(Arc::as_ptr(source) as usize))
+                .map_or(&[], Vec::as_slice);
             let untouched = mine
                 .iter()
                 .all(|o| matches!(o.origin, Origin::Input { changed: false, .. }));
             let text = if untouched {
                 source.text.clone()
             } else {
-                splice(source, documents, &mine).unwrap_or_else(|| {
+                splice(source, documents, mine).unwrap_or_else(|| {
                     let values: Vec<&Value> = mine.iter().map(|o| &o.value).collect();
                     let mut out = String::new();
                     yaml::write_stream(&mut out, &values);
