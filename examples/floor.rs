@@ -19,7 +19,7 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
-    let values: Vec<&serde_json::Value> = loaded.documents.iter().map(|d| &d.value).collect();
+    let values: Vec<&serde_json::Value> = loaded.documents.iter().map(|d| &*d.value).collect();
     let mut out = String::new();
     yaml::write_stream(&mut out, &values);
     print!("{out}");

@@ -16,7 +16,10 @@ fn main() {
         .collect();
     let mut clock = Instant::now();
     let mut lap = |label: &str| {
-        eprintln!("{label:>14}: {:>7.0} ms", clock.elapsed().as_secs_f64() * 1000.0);
+        eprintln!(
+            "{label:>14}: {:>7.0} ms",
+            clock.elapsed().as_secs_f64() * 1000.0
+        );
         clock = Instant::now();
     };
     let Ok(loaded) = load(&inputs, &LoadOptions::default()) else {

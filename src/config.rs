@@ -15,6 +15,7 @@
 //!     traffic: subset
 //! ```
 
+use crate::load::Lookup as _;
 use serde_json::{Map, Value};
 
 use crate::load::{self, Document, FieldPath, Limits, Location, PathSegment, Position, SpanTree};
@@ -59,7 +60,7 @@ impl AppMatch {
         }
         let labels = deployment
             .value
-            .pointer("/metadata/labels")
+            .lookup("/metadata/labels")
             .and_then(Value::as_object);
         self.labels
             .iter()

@@ -103,7 +103,7 @@ fn jq_paths_select_exactly_the_managed_weights() {
             .expect("loads");
         let conversion =
             convert::convert(&loaded.documents, &ConvertOptions::default()).expect("converts");
-        let outputs: Vec<&Value> = conversion.outputs.iter().map(|o| &o.value).collect();
+        let outputs: Vec<&Value> = conversion.outputs.iter().map(|o| &*o.value).collect();
         let rollouts: Vec<&Value> = outputs
             .iter()
             .copied()

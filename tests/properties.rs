@@ -112,7 +112,11 @@ fn convert_text(text: &str) -> (Vec<Value>, String) {
         invalid.is_empty(),
         "the conversion does not validate: {invalid:#?}"
     );
-    let values = conversion.outputs.iter().map(|o| o.value.clone()).collect();
+    let values = conversion
+        .outputs
+        .iter()
+        .map(|o| Value::clone(&o.value))
+        .collect();
     (
         values,
         emit::render_stream(&conversion.outputs, Format::Yaml),
@@ -136,7 +140,7 @@ proptest! {
 
         // The text means the same to a reader as the values.
         let reread = load::load_text("out.yaml", &text, &Limits::default()).expect("output loads");
-        let reread: Vec<Value> = reread.documents.into_iter().map(|d| d.value).collect();
+        let reread: Vec<Value> = reread.documents.into_iter().map(|d| Value::clone(&d.value)).collect();
         prop_assert_eq!(&reread, &values);
 
         // Converting the output changes nothing.

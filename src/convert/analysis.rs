@@ -183,6 +183,7 @@ pub fn reference(template: &str, service: &str) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::load::Lookup as _;
     use crate::plan::settings::Settings;
 
     #[test]
@@ -211,14 +212,14 @@ mod tests {
             Run::Step,
         );
         let query = template
-            .pointer("/spec/metrics/0/provider/prometheus/query")
+            .lookup("/spec/metrics/0/provider/prometheus/query")
             .and_then(Value::as_str)
             .unwrap();
         assert!(query.contains(r#"destination_canonical_revision="canary""#));
         assert_eq!(
-            template.pointer("/spec/metrics/1/name"),
+            template.lookup("/spec/metrics/1/name"),
             Some(&json!("latency-p99"))
         );
-        assert_eq!(template.pointer("/spec/metrics/0/count"), Some(&json!(5)));
+        assert_eq!(template.lookup("/spec/metrics/0/count"), Some(&json!(5)));
     }
 }

@@ -12,7 +12,9 @@ pub mod rollout;
 pub mod services;
 pub mod virtual_service;
 
+use crate::load::Lookup as _;
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
 
@@ -36,7 +38,8 @@ pub enum Origin {
 /// One document of the converted stream.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Output {
-    pub value: Value,
+    /// Shared with the input document when the conversion leaves it as it is.
+    pub value: Arc<Value>,
     pub origin: Origin,
 }
 
@@ -125,18 +128,20 @@ pub fn convert(
     for (i, document) in documents.iter().enumerate() {
         if let Some(value) = work.replaced.remove(&i) {
             outputs.push(Output {
-                value,
+                value: Arc::new(value),
                 origin: Origin::Input {
                     document: i,
                     changed: true,
                 },
             });
         } else {
-            let value = work
-                .modified
-                .remove(&i)
-                .unwrap_or_else(|| document.value.clone());
-            let changed = value != document.value;
+            let (value, changed) = match work.modified.remove(&i) {
+                Some(value) => {
+                    let changed = value != *document.value;
+                    (Arc::new(value), changed)
+                }
+                None => (Arc::clone(&document.value), false),
+            };
             outputs.push(Output {
                 value,
                 origin: Origin::Input {
@@ -147,7 +152,7 @@ pub fn convert(
         }
         for value in work.added.remove(&i).unwrap_or_default() {
             outputs.push(Output {
-                value,
+                value: Arc::new(value),
                 origin: Origin::Added { after: i },
             });
         }
@@ -169,7 +174,7 @@ impl<'d> Work<'d> {
         let original = &self.index.documents[index].value;
         self.modified
             .entry(index)
-            .or_insert_with(|| original.clone())
+            .or_insert_with(|| Value::clone(original))
     }
 
     fn convert_app(&mut self, planned: &PlannedApp) -> Result<(), ConvertError> {
@@ -451,7 +456,7 @@ impl<'d> Work<'d> {
         new_resources: &mut Vec<Value>,
     ) {
         let doc = self.document(rule);
-        if doc.value.pointer("/spec/trafficPolicy").is_none() {
+        if doc.value.lookup("/spec/trafficPolicy").is_none() {
             return;
         }
         let policy_path = FieldPath::parse("spec.trafficPolicy");

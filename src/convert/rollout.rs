@@ -1,5 +1,6 @@
 //! The Rollout that takes a Deployment's place (or, in workload-ref mode, points at it).
 
+use crate::load::Lookup as _;
 use serde_json::{Map, Value, json};
 
 use super::ConvertError;
@@ -58,7 +59,7 @@ pub fn clean_metadata(metadata: Option<&Value>) -> Value {
 /// The Rollout spec's `selector`: the Deployment's, or (for the old extensions/v1beta1 and
 /// apps/v1beta1 APIs, which defaulted it) one built from the template labels.
 fn selector(deployment: &Document, findings: &mut Vec<Finding>) -> Result<Value, ConvertError> {
-    match deployment.value.pointer("/spec/selector") {
+    match deployment.value.lookup("/spec/selector") {
         Some(selector) if selector.is_object() => return Ok(selector.clone()),
         Some(Value::Null) | None => {}
         Some(_) => {
@@ -71,7 +72,7 @@ fn selector(deployment: &Document, findings: &mut Vec<Finding>) -> Result<Value,
             });
         }
     }
-    let labels = deployment.value.pointer("/spec/template/metadata/labels");
+    let labels = deployment.value.lookup("/spec/template/metadata/labels");
     let legacy = matches!(
         deployment.api_version(),
         "extensions/v1beta1" | "apps/v1beta1"
@@ -104,7 +105,7 @@ fn selector(deployment: &Document, findings: &mut Vec<Finding>) -> Result<Value,
 fn pod_template(deployment: &Document, findings: &mut Vec<Finding>) -> Result<Value, ConvertError> {
     let Some(template) = deployment
         .value
-        .pointer("/spec/template")
+        .lookup("/spec/template")
         .filter(|t| t.is_object())
     else {
         return Err(ConvertError::MissingField {
@@ -141,7 +142,7 @@ fn pod_template(deployment: &Document, findings: &mut Vec<Finding>) -> Result<Va
 /// `maxSurge`/`maxUnavailable` of a RollingUpdate Deployment, for the canary strategy.
 pub fn surge_settings(deployment: &Document, findings: &mut Vec<Finding>) -> Map<String, Value> {
     let mut out = Map::new();
-    let strategy = deployment.value.pointer("/spec/strategy");
+    let strategy = deployment.value.lookup("/spec/strategy");
     let kind = strategy
         .and_then(|s| s.get("type"))
         .and_then(Value::as_str)

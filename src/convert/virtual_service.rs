@@ -5,6 +5,7 @@
 //! weight 100 and canary with weight 0, on the same port, with the host written in the form
 //! the user wrote it. Everything else in the route and the VirtualService stays as it was.
 
+use crate::load::Lookup as _;
 use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
@@ -77,7 +78,7 @@ pub fn rewrite(
             .push(r.destination);
     }
     let mut used_names: Vec<String> = value
-        .pointer("/spec/http")
+        .lookup("/spec/http")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
@@ -104,7 +105,7 @@ pub fn rewrite(
                 .enumerate()
                 .filter(|(d, _)| !destinations.contains(d))
                 .filter_map(|(_, d)| {
-                    d.pointer("/destination/host")
+                    d.lookup("/destination/host")
                         .and_then(Value::as_str)
                         .map(str::to_owned)
                 })
@@ -237,7 +238,7 @@ fn check_unmanaged_kinds(
         (RouteKind::Tcp, managed.tcp.is_empty()),
     ] {
         let routes = value
-            .pointer(&format!("/spec/{}", kind.field()))
+            .lookup(&format!("/spec/{}", kind.field()))
             .and_then(Value::as_array)
             .map_or(0, Vec::len);
         if !none_managed || routes == 0 {
@@ -247,7 +248,7 @@ fn check_unmanaged_kinds(
         // only one of them.
         if kind == RouteKind::Http {
             let all_named = value
-                .pointer("/spec/http")
+                .lookup("/spec/http")
                 .and_then(Value::as_array)
                 .is_some_and(|r| r.iter().all(|route| route.get("name").is_some()));
             if all_named && routes <= 1 {

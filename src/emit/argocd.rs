@@ -8,6 +8,7 @@
 //! workload-ref mode, the Deployment's `replicas`, which the controller scales down, is
 //! ignored too.
 
+use crate::load::Lookup as _;
 use serde_json::{Map, Value, json};
 
 use crate::convert::Output;
@@ -34,8 +35,8 @@ pub fn ignore_differences(outputs: &[Output]) -> Vec<Value> {
         {
             continue;
         }
-        let namespace = value.pointer("/metadata/namespace").and_then(Value::as_str);
-        if let Some(istio) = value.pointer("/spec/strategy/canary/trafficRouting/istio") {
+        let namespace = value.lookup("/metadata/namespace").and_then(Value::as_str);
+        if let Some(istio) = value.lookup("/spec/strategy/canary/trafficRouting/istio") {
             let services = istio.get("virtualService").into_iter().chain(
                 istio
                     .get("virtualServices")
@@ -139,7 +140,7 @@ fn route_weights(kind: &str, conditions: &[String]) -> String {
 
 /// In workload-ref mode the controller scales the referenced Deployment.
 fn scaled_deployment_entry(rollout: &Value, namespace: Option<&str>) -> Option<Value> {
-    let reference = rollout.pointer("/spec/workloadRef")?;
+    let reference = rollout.lookup("/spec/workloadRef")?;
     if reference.get("kind").and_then(Value::as_str) != Some("Deployment") {
         return None;
     }
@@ -185,7 +186,7 @@ mod tests {
 
     fn output(value: Value) -> Output {
         Output {
-            value,
+            value: std::sync::Arc::new(value),
             origin: Origin::Added { after: 0 },
         }
     }

@@ -27,13 +27,13 @@ pub enum Format {
 pub fn render_stream(outputs: &[Output], format: Format) -> String {
     match format {
         Format::Yaml => {
-            let values: Vec<&Value> = outputs.iter().map(|o| &o.value).collect();
+            let values: Vec<&Value> = outputs.iter().map(|o| &*o.value).collect();
             let mut out = String::new();
             yaml::write_stream(&mut out, &values);
             out
         }
         Format::Json => {
-            let items: Vec<&Value> = outputs.iter().map(|o| &o.value).collect();
+            let items: Vec<&Value> = outputs.iter().map(|o| &*o.value).collect();
             let list = json!({ "apiVersion": "v1", "kind": "List", "items": items });
             let mut text = serde_json::to_string_pretty(&list).unwrap_or_default();
             text.push('\n');
@@ -115,7 +115,7 @@ pub fn render_files(
                 source.text.clone()
             } else {
                 splice(source, documents, mine).unwrap_or_else(|| {
-                    let values: Vec<&Value> = mine.iter().map(|o| &o.value).collect();
+                    let values: Vec<&Value> = mine.iter().map(|o| &*o.value).collect();
                     let mut out = String::new();
                     yaml::write_stream(&mut out, &values);
                     out

@@ -7,6 +7,7 @@
 pub mod host;
 pub mod selector;
 
+use crate::load::Lookup as _;
 use std::collections::HashMap;
 
 use serde_json::{Map, Value};
@@ -141,7 +142,7 @@ pub fn pod_labels(deployment: &Document) -> Map<String, Value> {
 fn template_labels(deployment: &Document) -> Option<&Map<String, Value>> {
     deployment
         .value
-        .pointer("/spec/template/metadata/labels")
+        .lookup("/spec/template/metadata/labels")
         .and_then(Value::as_object)
 }
 
@@ -149,7 +150,7 @@ fn template_labels(deployment: &Document) -> Option<&Map<String, Value>> {
 pub fn service_selector(service: &Document) -> Option<&Map<String, Value>> {
     service
         .value
-        .pointer("/spec/selector")
+        .lookup("/spec/selector")
         .and_then(Value::as_object)
 }
 
@@ -250,7 +251,7 @@ impl<'d> Index<'d> {
                     .unwrap_or_default();
                 for (d, destination) in destinations.iter().enumerate() {
                     let Some(host) = destination
-                        .pointer("/destination/host")
+                        .lookup("/destination/host")
                         .and_then(Value::as_str)
                         .and_then(ServiceHost::parse)
                     else {
@@ -344,7 +345,7 @@ impl<'d> Index<'d> {
     pub fn scale_target(&self, autoscaler: usize) -> Option<(&'d str, &'d str)> {
         let target = self.documents[autoscaler]
             .value
-            .pointer("/spec/scaleTargetRef")?;
+            .lookup("/spec/scaleTargetRef")?;
         let default = if self.kind(autoscaler) == Kind::ScaledObject {
             "Deployment"
         } else {
@@ -437,7 +438,7 @@ impl<'d> Index<'d> {
                 same_namespace(pdb.namespace(), namespace)
                     && pdb
                         .value
-                        .pointer("/spec/selector")
+                        .lookup("/spec/selector")
                         .is_some_and(|sel| selector::label_selector_selects(sel, &labels))
             })
             .collect();

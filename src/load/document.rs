@@ -18,7 +18,9 @@ pub struct Document {
     pub item: Option<usize>,
     /// Line where the document starts in its file.
     pub start_line: usize,
-    pub value: Value,
+    /// Shared, so that converted outputs and checks that keep a document as it is cost no
+    /// copy of it.
+    pub value: Arc<Value>,
     /// Shared, so that copies of a document (converted outputs, checks) cost no copy of it.
     pub spans: Arc<SpanTree>,
 }
@@ -36,17 +38,64 @@ impl fmt::Display for Location {
     }
 }
 
+/// `value.pointer(pointer)` without the allocation serde_json makes for every segment (most
+/// pointers have no `~` escapes); lookups like `/metadata/name` run for every document many
+/// times over.
+pub fn lookup<'v>(value: &'v Value, pointer: &str) -> Option<&'v Value> {
+    if pointer.contains('~') {
+        return value.pointer(pointer);
+    }
+    if pointer.is_empty() {
+        return Some(value);
+    }
+    let mut node = value;
+    for segment in pointer.strip_prefix('/')?.split('/') {
+        node = match node {
+            Value::Object(map) => map.get(segment)?,
+            Value::Array(items) => {
+                if segment.starts_with('+') || (segment.len() > 1 && segment.starts_with('0')) {
+                    return None;
+                }
+                items.get(segment.parse::<usize>().ok()?)?
+            }
+            _ => return None,
+        };
+    }
+    Some(node)
+}
+
+/// [`lookup`] as a method: `value.lookup("/spec/template")`.
+pub trait Lookup {
+    fn lookup(&self, pointer: &str) -> Option<&Value>;
+}
+
+impl Lookup for Value {
+    fn lookup(&self, pointer: &str) -> Option<&Value> {
+        lookup(self, pointer)
+    }
+}
+
 impl Document {
     pub fn str_at(&self, pointer: &str) -> Option<&str> {
-        self.value.pointer(pointer).and_then(Value::as_str)
+        lookup(&self.value, pointer).and_then(Value::as_str)
     }
 
     pub fn api_version(&self) -> &str {
-        self.str_at("/apiVersion").unwrap_or_default()
+        self.value
+            .get("apiVersion")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
     }
 
     pub fn kind(&self) -> &str {
-        self.str_at("/kind").unwrap_or_default()
+        self.value
+            .get("kind")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+    }
+
+    fn metadata_str(&self, key: &str) -> Option<&str> {
+        self.value.get("metadata")?.get(key)?.as_str()
     }
 
     /// The API group (`apps`, `networking.istio.io`; empty for the core group).
@@ -58,13 +107,12 @@ impl Document {
     }
 
     pub fn name(&self) -> &str {
-        self.str_at("/metadata/name").unwrap_or_default()
+        self.metadata_str("name").unwrap_or_default()
     }
 
     /// The namespace written in the document; `None` means "the namespace of the run".
     pub fn namespace(&self) -> Option<&str> {
-        self.str_at("/metadata/namespace")
-            .filter(|ns| !ns.is_empty())
+        self.metadata_str("namespace").filter(|ns| !ns.is_empty())
     }
 
     /// Where the node at `path` was written (or its nearest written ancestor).
@@ -114,7 +162,7 @@ impl Document {
             index: self.index,
             item: None,
             start_line: spans.position().line,
-            value: value.clone(),
+            value: Arc::new(value.clone()),
             spans: Arc::new(spans.clone()),
         })
     }
@@ -142,9 +190,48 @@ impl Document {
                 index: self.index,
                 item: Some(i),
                 start_line: spans.position().line,
-                value: value.clone(),
+                value: Arc::new(value.clone()),
                 spans: Arc::new(spans.clone()),
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn lookup_agrees_with_json_pointer() {
+        let value = json!({
+            "a": {"b": [10, {"c": "d"}], "": 1, "x/y": 2, "m~n": 3},
+            "0": "zero"
+        });
+        for pointer in [
+            "",
+            "/",
+            "/a",
+            "/a/b",
+            "/a/b/0",
+            "/a/b/1/c",
+            "/a/b/2",
+            "/a/b/01",
+            "/a/b/+1",
+            "/a/b/-1",
+            "/a/",
+            "/a/x~1y",
+            "/a/m~0n",
+            "/0",
+            "/a/b/1/c/d",
+            "a",
+            "/missing",
+        ] {
+            assert_eq!(
+                lookup(&value, pointer),
+                value.pointer(pointer),
+                "{pointer:?}"
+            );
+        }
     }
 }

@@ -15,7 +15,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-pub use document::{Document, Location};
+pub use document::{Document, Location, Lookup, lookup};
 pub use limits::Limits;
 pub use position::{FieldPath, PathSegment, Position, SpanTree};
 pub use source::{Origin, Source};
@@ -345,7 +345,7 @@ pub fn parse_objects(source: &Arc<Source>, limits: &Limits) -> Result<Vec<Docume
             index: doc.index,
             item: None,
             start_line: doc.start_line,
-            value: doc.value,
+            value: Arc::new(doc.value),
             spans: Arc::new(doc.spans),
         };
         for field in ["kind", "apiVersion"] {

@@ -3,6 +3,7 @@
 pub mod settings;
 pub mod steps;
 
+use crate::load::Lookup as _;
 use serde_json::Value;
 
 use crate::config::{AppMatch, Config};
@@ -80,7 +81,7 @@ pub fn plan(index: &Index, options: &ConvertOptions) -> Result<Plan, PlanError> 
         }
         let annotations = doc
             .value
-            .pointer("/metadata/annotations")
+            .lookup("/metadata/annotations")
             .and_then(Value::as_object)
             .cloned()
             .unwrap_or_default();

@@ -7,6 +7,7 @@
 //! AnalysisTemplate) goes to the file of the resource it was made from: it gets that file's
 //! `path` annotations and no `index` or `id`, which the host assigns.
 
+use crate::load::Lookup as _;
 use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
@@ -116,7 +117,7 @@ pub fn run(input: Source, limits: &Limits) -> Result<FunctionOutput, PluginError
             .collect::<Vec<_>>();
         (values, results)
     } else {
-        let values = items.iter().map(|d| d.value.clone()).collect();
+        let values = items.iter().map(|d| Value::clone(&d.value)).collect();
         let results = refused.iter().map(|f| result(f, &items)).collect();
         (values, results)
     };
@@ -147,11 +148,11 @@ fn with_host_annotations(items: &[Document], conversion: &Conversion) -> Vec<Val
         .outputs
         .iter()
         .map(|output| {
-            let mut value = output.value.clone();
+            let mut value = Value::clone(&output.value);
             if let Origin::Added { after } = output.origin {
                 let parent = items
                     .get(after)
-                    .and_then(|d| d.value.pointer("/metadata/annotations"))
+                    .and_then(|d| d.value.lookup("/metadata/annotations"))
                     .and_then(Value::as_object);
                 place_new_resource(&mut value, parent);
             }
@@ -233,7 +234,7 @@ fn result(finding: &Finding, documents: &[Document]) -> Value {
 fn host_file(document: &Document) -> Option<Value> {
     let annotations = document
         .value
-        .pointer("/metadata/annotations")
+        .lookup("/metadata/annotations")
         .and_then(Value::as_object)?;
     let path = PATH_ANNOTATIONS
         .iter()
@@ -313,7 +314,11 @@ items:
 
     fn items(output: &FunctionOutput) -> Vec<Value> {
         let loaded = load::load_text("out.yaml", &output.text, &Limits::default()).expect("yaml");
-        loaded.documents.iter().map(|d| d.value.clone()).collect()
+        loaded
+            .documents
+            .iter()
+            .map(|d| Value::clone(&d.value))
+            .collect()
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! `utils/analysis/factory.go` and helpers), that step analysis terminates, and our own
 //! check that conditions survive a Prometheus query that returns no data.
 
+use crate::load::Lookup as _;
 use std::collections::HashSet;
 
 use serde_json::Value;
@@ -43,7 +44,7 @@ fn int_or_string(value: Option<&Value>) -> Option<i64> {
 pub fn check_template(template: &Document, findings: &mut Vec<Finding>) {
     let metrics = template
         .value
-        .pointer("/spec/metrics")
+        .lookup("/spec/metrics")
         .and_then(Value::as_array);
     let mut names = HashSet::new();
     for (i, metric) in metrics.into_iter().flatten().enumerate() {
@@ -167,7 +168,7 @@ fn check_empty_result_guard(
     path: &FieldPath,
     findings: &mut Vec<Finding>,
 ) {
-    if metric.pointer("/provider/prometheus").is_none() {
+    if metric.lookup("/provider/prometheus").is_none() {
         return;
     }
     for field in ["successCondition", "failureCondition"] {
@@ -214,7 +215,7 @@ pub fn check_rollout(index: &Index, rollout_index: usize, findings: &mut Vec<Fin
         let Some(template) = found else { continue };
         let metrics = index.documents[template]
             .value
-            .pointer("/spec/metrics")
+            .lookup("/spec/metrics")
             .and_then(Value::as_array);
         for metric in metrics.into_iter().flatten() {
             let has_interval = metric

@@ -4,6 +4,7 @@
 //! subsets), and no other destination may carry weight in those routes. Plus Istio's own
 //! rule that weighted destinations add up to 100.
 
+use crate::load::Lookup as _;
 use serde_json::Value;
 
 use super::at;
@@ -32,12 +33,12 @@ impl Targets<'_> {
         match self.subsets {
             Some((stable, _)) => {
                 destination
-                    .pointer("/destination/subset")
+                    .lookup("/destination/subset")
                     .and_then(Value::as_str)
                     == Some(stable)
             }
             None => destination
-                .pointer("/destination/host")
+                .lookup("/destination/host")
                 .and_then(Value::as_str)
                 .is_some_and(|h| Self::host_is(h, self.stable_service)),
         }
@@ -47,12 +48,12 @@ impl Targets<'_> {
         match self.subsets {
             Some((_, canary)) => {
                 destination
-                    .pointer("/destination/subset")
+                    .lookup("/destination/subset")
                     .and_then(Value::as_str)
                     == Some(canary)
             }
             None => destination
-                .pointer("/destination/host")
+                .lookup("/destination/host")
                 .and_then(Value::as_str)
                 .is_some_and(|h| Self::host_is(h, self.canary_service)),
         }
@@ -63,7 +64,7 @@ pub fn check_rollout(index: &Index, rollout_index: usize, findings: &mut Vec<Fin
     let rollout = &index.documents[rollout_index];
     let Some(istio) = rollout
         .value
-        .pointer("/spec/strategy/canary/trafficRouting/istio")
+        .lookup("/spec/strategy/canary/trafficRouting/istio")
         .filter(|v| !v.is_null())
     else {
         return;
@@ -111,7 +112,7 @@ pub fn check_rollout(index: &Index, rollout_index: usize, findings: &mut Vec<Fin
             )
         }),
         managed_routes: canary
-            .pointer("/trafficRouting/managedRoutes")
+            .lookup("/trafficRouting/managedRoutes")
             .and_then(Value::as_array)
             .into_iter()
             .flatten()
@@ -174,7 +175,7 @@ fn check_destination_rule(
     };
     let subsets: Vec<&str> = index.documents[found]
         .value
-        .pointer("/spec/subsets")
+        .lookup("/spec/subsets")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
@@ -304,7 +305,7 @@ fn check_virtual_service(
     for kind in RouteKind::ALL {
         let Some(routes) = vs
             .value
-            .pointer(&format!("/spec/{}", kind.field()))
+            .lookup(&format!("/spec/{}", kind.field()))
             .and_then(Value::as_array)
         else {
             continue;
@@ -376,7 +377,7 @@ fn check_virtual_service(
                 if weight != 0 && !targets.is_stable(destination) && !targets.is_canary(destination)
                 {
                     let host = destination
-                        .pointer("/destination/host")
+                        .lookup("/destination/host")
                         .and_then(Value::as_str)
                         .unwrap_or_default();
                     findings.push(super::at(
@@ -424,7 +425,7 @@ pub fn check_weights(vs: &Document, findings: &mut Vec<Finding>) {
     for kind in RouteKind::ALL {
         let routes = vs
             .value
-            .pointer(&format!("/spec/{}", kind.field()))
+            .lookup(&format!("/spec/{}", kind.field()))
             .and_then(Value::as_array);
         for (r, route) in routes.into_iter().flatten().enumerate() {
             let destinations = route

@@ -2,6 +2,7 @@
 //! autoscaler still pointing at a Deployment a Rollout replaced, and a DestinationRule whose
 //! traffic policy does not reach the new canary and stable hosts.
 
+use crate::load::Lookup as _;
 use serde_json::Value;
 
 use crate::finding::{Finding, Severity};
@@ -75,9 +76,9 @@ fn check_traffic_policies(index: &Index, findings: &mut Vec<Finding>) {
     for r in index.of_kind(Kind::Rollout) {
         let rollout = &documents[r];
         let canary = &rollout.value["spec"]["strategy"]["canary"];
-        if canary.pointer("/trafficRouting/istio").is_none()
+        if canary.lookup("/trafficRouting/istio").is_none()
             || canary
-                .pointer("/trafficRouting/istio/destinationRule")
+                .lookup("/trafficRouting/istio/destinationRule")
                 .is_some()
         {
             continue;
@@ -109,7 +110,7 @@ fn check_traffic_policies(index: &Index, findings: &mut Vec<Finding>) {
                     .str_at("/spec/host")
                     .and_then(ServiceHost::parse)
                     .is_some_and(|h| h.names(svc.name(), svc.namespace(), doc.namespace()));
-                if names_service && doc.value.pointer("/spec/trafficPolicy").is_some() {
+                if names_service && doc.value.lookup("/spec/trafficPolicy").is_some() {
                     findings.push(
                         Finding::at(
                             doc,

@@ -41,7 +41,20 @@ impl ValidateOptions {
 
 /// Checks every document and the references between them.
 pub fn validate(documents: &[Document], options: &ValidateOptions) -> Report {
+    validate_selected(documents, options, None)
+}
+
+/// Checks the documents `selected` marks (all when `None`), with every document available
+/// as a reference.
+fn validate_selected(
+    documents: &[Document],
+    options: &ValidateOptions,
+    selected: Option<&[bool]>,
+) -> Report {
     let index = Index::new(documents);
+    let skips = |i: usize, document: &Document| {
+        options.skips(document) || selected.is_some_and(|s| !s.get(i).copied().unwrap_or(false))
+    };
     let mut findings = Vec::new();
     let mut checked = Vec::new();
     let mut skipped = Vec::new();
@@ -50,8 +63,9 @@ pub fn validate(documents: &[Document], options: &ValidateOptions) -> Report {
         use rayon::prelude::*;
         documents
             .par_iter()
-            .map(|document| {
-                if options.skips(document) {
+            .enumerate()
+            .map(|(i, document)| {
+                if skips(i, document) {
                     return None;
                 }
                 options
@@ -62,7 +76,7 @@ pub fn validate(documents: &[Document], options: &ValidateOptions) -> Report {
             .collect()
     };
     for (i, document) in documents.iter().enumerate() {
-        if options.skips(document) {
+        if skips(i, document) {
             continue;
         }
         let entry = Checked {
@@ -157,14 +171,18 @@ pub fn check_conversion(
 ) -> Vec<Finding> {
     use crate::convert::Origin;
     let converted = converted_documents(documents, conversion);
-    let touched: std::collections::HashSet<String> = conversion
+    let selected: Vec<bool> = conversion
         .outputs
         .iter()
-        .zip(&converted)
-        .filter(|(output, _)| !matches!(output.origin, Origin::Input { changed: false, .. }))
-        .map(|(_, document)| document.resource_id())
+        .map(|output| !matches!(output.origin, Origin::Input { changed: false, .. }))
         .collect();
-    validate(&converted, &ValidateOptions::default())
+    let touched: std::collections::HashSet<String> = converted
+        .iter()
+        .zip(&selected)
+        .filter(|(_, selected)| **selected)
+        .map(|(document, _)| document.resource_id())
+        .collect();
+    validate_selected(&converted, &ValidateOptions::default(), Some(&selected))
         .findings
         .into_iter()
         .filter(|f| f.severity == Severity::Error && touched.contains(&f.resource))

@@ -3,6 +3,7 @@
 //! arguments. Resources that are not in the input may live in the cluster: those are
 //! warnings, not errors.
 
+use crate::load::Lookup as _;
 use serde_json::{Map, Value};
 
 use super::at;
@@ -18,7 +19,7 @@ pub fn pod_labels(index: &Index, rollout: &Document) -> Option<Map<String, Value
     }
     rollout
         .value
-        .pointer("/spec/template/metadata/labels")
+        .lookup("/spec/template/metadata/labels")
         .and_then(Value::as_object)
         .cloned()
 }
@@ -67,11 +68,11 @@ pub fn template_references(rollout: &Document) -> Vec<(FieldPath, String, bool, 
     let spec = &rollout.value["spec"]["strategy"];
     add(
         FieldPath::parse("spec.strategy.canary.analysis"),
-        spec.pointer("/canary/analysis"),
+        spec.lookup("/canary/analysis"),
         false,
     );
     for (i, step) in spec
-        .pointer("/canary/steps")
+        .lookup("/canary/steps")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
@@ -88,7 +89,7 @@ pub fn template_references(rollout: &Document) -> Vec<(FieldPath, String, bool, 
     for key in ["prePromotionAnalysis", "postPromotionAnalysis"] {
         add(
             FieldPath::parse("spec.strategy.blueGreen").key(key),
-            spec.pointer(&format!("/blueGreen/{key}")),
+            spec.lookup(&format!("/blueGreen/{key}")),
             true,
         );
     }
@@ -176,7 +177,7 @@ fn check_arguments(
         .collect();
     let passed: Vec<&str> = rollout
         .value
-        .pointer(&format!("{pointer}/args"))
+        .lookup(&format!("{pointer}/args"))
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
@@ -184,7 +185,7 @@ fn check_arguments(
         .collect();
     let declared = template
         .value
-        .pointer("/spec/args")
+        .lookup("/spec/args")
         .and_then(Value::as_array);
     for arg in declared.into_iter().flatten() {
         let Some(name) = arg.get("name").and_then(Value::as_str) else {

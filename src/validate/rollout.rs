@@ -1,6 +1,7 @@
 //! The controller's checks of a Rollout spec on its own (Argo Rollouts'
 //! `pkg/apis/rollouts/validation/validation.go`), with its messages.
 
+use crate::load::Lookup as _;
 use serde_json::Value;
 
 use super::at;
@@ -147,7 +148,7 @@ fn check_selector(
         return;
     }
     let template_labels = spec
-        .pointer("/template/metadata/labels")
+        .lookup("/template/metadata/labels")
         .and_then(Value::as_object)
         .cloned()
         .unwrap_or_default();
@@ -234,7 +235,7 @@ fn requires_services(canary: &Value) -> bool {
     (has("alb") && get(canary, "pingPong").is_none())
         || (has("istio")
             && routing
-                .pointer("/istio/destinationRule")
+                .lookup("/istio/destinationRule")
                 .is_none_or(Value::is_null))
         || ["smi", "apisix", "ambassador", "nginx", "appMesh", "traefik"]
             .iter()
@@ -436,7 +437,7 @@ fn check_step(
             format!("Invalid value: {weight}: SetWeight needs to be between 0 and {max_weight}"),
         ));
     }
-    if let Some(duration) = step.pointer("/pause/duration").filter(|d| !d.is_null())
+    if let Some(duration) = step.lookup("/pause/duration").filter(|d| !d.is_null())
         && duration_seconds(duration).is_none_or(|s| s < 0.0)
     {
         findings.push(
@@ -489,7 +490,7 @@ fn check_step(
             )),
             Some(managed) => {
                 for key in ["setHeaderRoute", "setMirrorRoute"] {
-                    let Some(name) = step.pointer(&format!("/{key}/name")).and_then(Value::as_str) else {
+                    let Some(name) = step.lookup(&format!("/{key}/name")).and_then(Value::as_str) else {
                         continue;
                     };
                     if !managed.iter().any(|m| m.get("name").and_then(Value::as_str) == Some(name)) {
@@ -506,7 +507,7 @@ fn check_step(
     }
     for key in ["setHeaderRoute", "setMirrorRoute"] {
         let matches = step
-            .pointer(&format!("/{key}/match"))
+            .lookup(&format!("/{key}/match"))
             .and_then(Value::as_array);
         for (j, m) in matches.into_iter().flatten().enumerate() {
             let values: Vec<&Value> = if key == "setHeaderRoute" {
@@ -546,7 +547,7 @@ fn check_step(
         }
     }
     let templates = step
-        .pointer("/experiment/templates")
+        .lookup("/experiment/templates")
         .and_then(Value::as_array);
     for (t, template) in templates.into_iter().flatten().enumerate() {
         let Some(weight) = get(template, "weight") else {
@@ -574,13 +575,13 @@ fn check_step(
     }
     let mut args: Vec<&Value> = Vec::new();
     args.extend(
-        step.pointer("/analysis/args")
+        step.lookup("/analysis/args")
             .and_then(Value::as_array)
             .into_iter()
             .flatten(),
     );
     for analysis in step
-        .pointer("/experiment/analyses")
+        .lookup("/experiment/analyses")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
@@ -595,7 +596,7 @@ fn check_step(
     }
     for arg in args {
         let Some(field) = arg
-            .pointer("/valueFrom/fieldRef/fieldPath")
+            .lookup("/valueFrom/fieldRef/fieldPath")
             .and_then(Value::as_str)
         else {
             continue;

@@ -168,6 +168,15 @@ pub fn has_schema(api_version: &str, kind: &str) -> bool {
     entry_for(api_version, kind).is_some()
 }
 
+fn has_null(value: &Value) -> bool {
+    match value {
+        Value::Null => true,
+        Value::Object(map) => map.values().any(has_null),
+        Value::Array(items) => items.iter().any(has_null),
+        _ => false,
+    }
+}
+
 /// Kubernetes reads `null` for an optional field as "not set"; so does this check.
 fn without_nulls(value: &Value) -> Value {
     match value {
@@ -215,9 +224,19 @@ pub fn check(document: &Document) -> Option<Vec<Finding>> {
 
 /// The findings of `validator` on `document`, located at the fields at fault.
 pub fn findings_for(validator: &jsonschema::Validator, document: &Document) -> Vec<Finding> {
-    let instance = without_nulls(&document.value);
+    let stripped;
+    let instance = if has_null(&document.value) {
+        stripped = without_nulls(&document.value);
+        &stripped
+    } else {
+        &*document.value
+    };
+    // Most documents are valid: the yes/no check is cheaper than collecting errors.
+    if validator.is_valid(instance) {
+        return Vec::new();
+    }
     let mut findings = Vec::new();
-    for error in validator.iter_errors(&instance) {
+    for error in validator.iter_errors(instance) {
         let path = field_path(error.instance_path().as_str());
         match error.kind() {
             jsonschema::error::ValidationErrorKind::AdditionalProperties { unexpected } => {

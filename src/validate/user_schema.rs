@@ -3,6 +3,7 @@
 //! `--schema-location` (kubeconform-style templates, or the CRDs-catalog layout
 //! `{group}/{kind}_{version}.json`). They take precedence over the bundled schemas.
 
+use crate::load::Lookup as _;
 use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -244,7 +245,7 @@ fn crd_entries(document: &Document) -> Result<Vec<Entry>, UserSchemaError> {
         .to_owned();
     let versions = document
         .value
-        .pointer("/spec/versions")
+        .lookup("/spec/versions")
         .and_then(Value::as_array);
     let mut entries = Vec::new();
     for version in versions.into_iter().flatten() {
@@ -254,8 +255,8 @@ fn crd_entries(document: &Document) -> Result<Vec<Entry>, UserSchemaError> {
             .unwrap_or_default()
             .to_owned();
         let Some(openapi) = version
-            .pointer("/schema/openAPIV3Schema")
-            .or_else(|| document.value.pointer("/spec/validation/openAPIV3Schema"))
+            .lookup("/schema/openAPIV3Schema")
+            .or_else(|| document.value.lookup("/spec/validation/openAPIV3Schema"))
         else {
             continue;
         };
