@@ -7,6 +7,10 @@ use std::path::PathBuf;
 use rolloutify::emit::yaml;
 use rolloutify::load::{Input, LoadOptions, load};
 
+/// The same allocator as the binary, so that the comparison is of the work alone.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     let inputs: Vec<Input> = std::env::args_os()
         .skip(1)

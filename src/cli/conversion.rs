@@ -153,9 +153,14 @@ impl ConversionFlags {
             })
     }
 
-    /// Loads the inputs and converts them, printing findings; `Err` carries the outcome of a
-    /// failure already reported.
-    pub fn run(&self, streams: &mut Streams) -> Result<(Loaded, Conversion), Outcome> {
+    /// Loads the inputs and converts them, printing findings, and renders the result with
+    /// `render` while the conversion is checked (the two only read it: they run side by
+    /// side). `Err` carries the outcome of a failure already reported.
+    pub fn run_then<R: Send>(
+        &self,
+        streams: &mut Streams,
+        render: impl FnOnce(&Loaded, &Conversion) -> R + Send,
+    ) -> Result<(Loaded, Conversion, R), Outcome> {
         let inputs = self.inputs(streams.stdin_is_terminal);
         if inputs.is_empty() {
             return Err(report_failure(
@@ -199,7 +204,10 @@ impl ConversionFlags {
                 let _ = writeln!(streams.stderr, "{finding}");
             }
         }
-        let invalid = crate::validate::check_conversion(&loaded.documents, &conversion);
+        let (invalid, rendered) = rayon::join(
+            || crate::validate::check_conversion(&loaded.documents, &conversion),
+            || render(&loaded, &conversion),
+        );
         if !invalid.is_empty() {
             for finding in &invalid {
                 let _ = writeln!(streams.stderr, "{finding}");
@@ -215,6 +223,6 @@ impl ConversionFlags {
             );
             return Err(Outcome::Problem);
         }
-        Ok((loaded, conversion))
+        Ok((loaded, conversion, rendered))
     }
 }

@@ -53,7 +53,22 @@ pub fn run(args: ConvertArgs, streams: &mut Streams) -> Outcome {
             "drop -w/-o/--check to print the result, or give file paths",
         );
     }
-    let (loaded, conversion) = match args.flags.run(streams) {
+    let format = match args.format {
+        OutputFormat::Yaml => Format::Yaml,
+        OutputFormat::Json => Format::Json,
+    };
+    // Printed: the stream; written or checked: the files.
+    let rendered = args.flags.run_then(streams, |loaded, conversion| {
+        if writes_files {
+            (
+                String::new(),
+                emit::render_files(&loaded.sources, &loaded.documents, conversion),
+            )
+        } else {
+            (emit::render_stream(&conversion.outputs, format), Vec::new())
+        }
+    });
+    let (loaded, conversion, (text, mut files)) = match rendered {
         Ok(done) => done,
         Err(outcome) => return outcome,
     };
@@ -70,14 +85,9 @@ pub fn run(args: ConvertArgs, streams: &mut Streams) -> Outcome {
         if let Err(error) = atomic::write_all(&writes) {
             return report_failure(streams.stderr, &error, error.hint());
         }
-        let format = match args.format {
-            OutputFormat::Yaml => Format::Yaml,
-            OutputFormat::Json => Format::Json,
-        };
-        let text = emit::render_stream(&conversion.outputs, format);
+        super::release((loaded, conversion));
         return super::print(streams, &text);
     }
-    let mut files = emit::render_files(&loaded.sources, &loaded.documents, &conversion);
     let extra_count = extra.len();
     files.extend(extra);
     if args.check {

@@ -51,11 +51,13 @@ pub fn run(args: DiffArgs, streams: &mut Streams) -> Outcome {
             "give file paths; use convert to transform standard input",
         );
     }
-    let (loaded, conversion) = match args.flags.run(streams) {
+    let rendered = args.flags.run_then(streams, |loaded, conversion| {
+        emit::render_files(&loaded.sources, &loaded.documents, conversion)
+    });
+    let (loaded, conversion, mut files) = match rendered {
         Ok(done) => done,
         Err(outcome) => return outcome,
     };
-    let mut files = emit::render_files(&loaded.sources, &loaded.documents, &conversion);
     match args.flags.extra_files(&conversion, streams) {
         Ok(extra) => files.extend(extra),
         Err(outcome) => return outcome,

@@ -132,6 +132,12 @@ where
     }
 }
 
+/// Frees a large result on another thread, so that printing and exiting need not wait for
+/// tens of thousands of documents to be dropped one by one.
+fn release<T: Send + 'static>(value: T) {
+    std::thread::spawn(move || drop(value));
+}
+
 /// Prints an error that stopped the job, with its hint.
 fn report_failure(stderr: &mut dyn Write, message: &dyn std::fmt::Display, hint: &str) -> Outcome {
     let _ = writeln!(stderr, "error: {message}");

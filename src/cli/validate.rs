@@ -81,6 +81,7 @@ pub fn run(args: ValidateArgs, streams: &mut Streams) -> Outcome {
             user_schemas,
         },
     );
+    super::release(loaded);
     let color = args.color.enabled();
     let format = match args.output {
         OutputFormat::Text => Format::Text { color },

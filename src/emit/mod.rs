@@ -27,9 +27,23 @@ pub enum Format {
 pub fn render_stream(outputs: &[Output], format: Format) -> String {
     match format {
         Format::Yaml => {
-            let values: Vec<&Value> = outputs.iter().map(|o| &*o.value).collect();
-            let mut out = String::new();
-            yaml::write_stream(&mut out, &values);
+            // Documents are written independently: use every core, then join them in order.
+            use rayon::prelude::*;
+            let texts: Vec<String> = outputs
+                .par_iter()
+                .map(|output| {
+                    let mut text = String::new();
+                    yaml::write_document(&mut text, &output.value);
+                    text
+                })
+                .collect();
+            let mut out = String::with_capacity(texts.iter().map(|t| t.len() + 4).sum());
+            for (i, text) in texts.iter().enumerate() {
+                if i > 0 {
+                    out.push_str("---\n");
+                }
+                out.push_str(text);
+            }
             out
         }
         Format::Json => {

@@ -8,7 +8,7 @@ pub mod host;
 pub mod selector;
 
 use crate::load::Lookup as _;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use serde_json::{Map, Value};
 
@@ -160,15 +160,15 @@ impl<'d> Index<'d> {
         let mut index = Index {
             documents,
             kinds,
-            by_kind: HashMap::new(),
-            by_name: HashMap::new(),
-            destinations: HashMap::new(),
-            deployments_by_label: HashMap::new(),
-            services_by_label: HashMap::new(),
-            rules_by_service: HashMap::new(),
+            by_kind: HashMap::default(),
+            by_name: HashMap::default(),
+            destinations: HashMap::default(),
+            deployments_by_label: HashMap::default(),
+            services_by_label: HashMap::default(),
+            rules_by_service: HashMap::default(),
             wildcard_rules: Vec::new(),
-            scalers_by_target: HashMap::new(),
-            workload_refs: HashMap::new(),
+            scalers_by_target: HashMap::default(),
+            workload_refs: HashMap::default(),
         };
         for (i, document) in documents.iter().enumerate() {
             let kind = index.kinds[i];

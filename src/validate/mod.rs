@@ -55,11 +55,8 @@ fn validate_selected(
     let skips = |i: usize, document: &Document| {
         options.skips(document) || selected.is_some_and(|s| !s.get(i).copied().unwrap_or(false))
     };
-    let mut findings = Vec::new();
-    let mut checked = Vec::new();
-    let mut skipped = Vec::new();
-    // Schema checks are independent per document: use every core.
-    let mut schema_results: Vec<Option<Vec<Finding>>> = {
+    // Every document is checked on its own (the index is shared, read-only): use every core.
+    let per_document: Vec<Option<(Checked, bool, Vec<Finding>)>> = {
         use rayon::prelude::*;
         documents
             .par_iter()
@@ -68,69 +65,24 @@ fn validate_selected(
                 if skips(i, document) {
                     return None;
                 }
-                options
-                    .user_schemas
-                    .check(document)
-                    .or_else(|| schema::check(document))
+                let (has_schema, findings) = check_document(&index, i, options);
+                let entry = Checked {
+                    file: document.source.name(),
+                    resource: document.resource_id(),
+                };
+                Some((entry, has_schema, findings))
             })
             .collect()
     };
-    for (i, document) in documents.iter().enumerate() {
-        if skips(i, document) {
-            continue;
-        }
-        let entry = Checked {
-            file: document.source.name(),
-            resource: document.resource_id(),
-        };
-        match schema_results[i].take() {
-            Some(schema_findings) => findings.extend(schema_findings),
-            None if options.require_schemas => findings.push(
-                Finding::at(
-                    document,
-                    &FieldPath::root().key("kind"),
-                    Severity::Error,
-                    "schema/missing",
-                    format!(
-                        "no schema for {} {}",
-                        document.api_version(),
-                        document.kind()
-                    ),
-                )
-                .with_hint("skip the kind with --skip, or drop --require-schemas"),
-            ),
-            None => skipped.push(entry.clone()),
-        }
-        if document.name().is_empty()
-            && document
-                .str_at("/metadata/generateName")
-                .is_none_or(str::is_empty)
-        {
-            findings.push(
-                Finding::at(
-                    document,
-                    &FieldPath::parse("metadata.name"),
-                    Severity::Error,
-                    "object/missing-name",
-                    "metadata.name: Required value: name or generateName is required",
-                )
-                .with_hint("give the object a name; kubectl refuses objects without one"),
-            );
+    let mut findings = Vec::new();
+    let mut checked = Vec::new();
+    let mut skipped = Vec::new();
+    for (entry, has_schema, document_findings) in per_document.into_iter().flatten() {
+        if !has_schema && !options.require_schemas {
+            skipped.push(entry.clone());
         }
         checked.push(entry);
-        match index.kind(i) {
-            Kind::Rollout => {
-                rollout::check(document, &mut findings);
-                references::check_rollout(&index, i, &mut findings);
-                istio::check_rollout(&index, i, &mut findings);
-                analysis::check_rollout(&index, i, &mut findings);
-            }
-            Kind::AnalysisTemplate | Kind::ClusterAnalysisTemplate => {
-                analysis::check_template(document, &mut findings);
-            }
-            Kind::VirtualService => istio::check_weights(document, &mut findings),
-            _ => {}
-        }
+        findings.extend(document_findings);
     }
     migration::check(&index, &mut findings);
     findings.retain(|f| {
@@ -148,6 +100,66 @@ fn validate_selected(
         checked,
         skipped,
     }
+}
+
+/// The findings of one document: its schema (and whether it has one), its name, and the
+/// rules of its kind.
+fn check_document(index: &Index, i: usize, options: &ValidateOptions) -> (bool, Vec<Finding>) {
+    let document = &index.documents[i];
+    let mut findings = Vec::new();
+    let schema_findings = options
+        .user_schemas
+        .check(document)
+        .or_else(|| schema::check(document));
+    let has_schema = schema_findings.is_some();
+    match schema_findings {
+        Some(schema_findings) => findings.extend(schema_findings),
+        None if options.require_schemas => findings.push(
+            Finding::at(
+                document,
+                &FieldPath::root().key("kind"),
+                Severity::Error,
+                "schema/missing",
+                format!(
+                    "no schema for {} {}",
+                    document.api_version(),
+                    document.kind()
+                ),
+            )
+            .with_hint("skip the kind with --skip, or drop --require-schemas"),
+        ),
+        None => {}
+    }
+    if document.name().is_empty()
+        && document
+            .str_at("/metadata/generateName")
+            .is_none_or(str::is_empty)
+    {
+        findings.push(
+            Finding::at(
+                document,
+                &FieldPath::parse("metadata.name"),
+                Severity::Error,
+                "object/missing-name",
+                "metadata.name: Required value: name or generateName is required",
+            )
+            .with_hint("give the object a name; kubectl refuses objects without one"),
+        );
+    }
+    match index.kind(i) {
+        Kind::Rollout => {
+            rollout::check(document, &mut findings);
+            references::check_rollout(index, i, &mut findings);
+            istio::check_rollout(index, i, &mut findings);
+            analysis::check_rollout(index, i, &mut findings);
+        }
+        Kind::AnalysisTemplate | Kind::ClusterAnalysisTemplate => {
+            analysis::check_template(document, &mut findings);
+        }
+        Kind::VirtualService => istio::check_weights(document, &mut findings),
+        _ => {}
+    }
+    (has_schema, findings)
 }
 
 /// A finding in the controller's form: `path: message`, located at `path`.
