@@ -58,7 +58,11 @@ fn stages(c: &mut Criterion) {
         b.iter(|| load(&inputs, &options).expect("loads").documents.len());
     });
     group.bench_function("index", |b| {
-        b.iter(|| Index::new(&loaded.documents).of_kind(rolloutify::index::Kind::Deployment).count());
+        b.iter(|| {
+            Index::new(&loaded.documents)
+                .of_kind(rolloutify::index::Kind::Deployment)
+                .count()
+        });
     });
     group.bench_function("convert", |b| {
         b.iter(|| {

@@ -27,6 +27,12 @@ fn main() {
         return;
     };
     lap("load");
+    if std::env::var_os("STAGES_CONVERT_LOOP").is_some() {
+        for _ in 0..20 {
+            let _ = convert::convert(&loaded.documents, &ConvertOptions::default());
+        }
+        lap("convert x20");
+    }
     let Ok(conversion) = convert::convert(&loaded.documents, &ConvertOptions::default()) else {
         eprintln!("cannot convert");
         return;

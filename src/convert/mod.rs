@@ -100,9 +100,19 @@ struct Work<'d> {
     modified: HashMap<usize, Value>,
     added: BTreeMap<usize, Vec<Value>>,
     findings: Vec<Finding>,
-    /// AnalysisTemplates written in this run: (namespace, name) → the template.
-    templates: HashMap<(Option<String>, String), Value>,
+    /// The app each finding is about (by position in the plan), to merge in app order.
+    finding_apps: Vec<usize>,
+    /// AnalysisTemplates written in this run: (namespace, name) → what it was made from, and
+    /// the template.
+    templates: HashMap<(Option<String>, String), (TemplateInputs, Value)>,
 }
+
+/// What an AnalysisTemplate is made from: equal inputs make equal templates.
+type TemplateInputs = (
+    crate::plan::settings::AnalysisSettings,
+    Selection,
+    analysis::Run,
+);
 
 /// Converts the documents as planned by `options`.
 pub fn convert(
@@ -111,19 +121,63 @@ pub fn convert(
 ) -> Result<Conversion, ConvertError> {
     let index = Index::new(documents);
     let plan = plan::plan(&index, options)?;
-    let mut work = Work {
-        index: &index,
-        replaced: HashMap::new(),
-        modified: HashMap::new(),
-        added: BTreeMap::new(),
-        findings: plan.findings,
-        templates: HashMap::new(),
+    // Apps that share nothing the conversion writes (a VirtualService, DestinationRule or
+    // autoscaler they both use, their namespace's AnalysisTemplates) convert independently:
+    // use every core, then merge in app order, so that the result is the one a single pass
+    // in app order gives.
+    let groups = independent_groups(&index, &plan.apps);
+    let done: Vec<Result<Work, (usize, ConvertError)>> = {
+        use rayon::prelude::*;
+        groups
+            .par_iter()
+            .map(|group| {
+                let mut work = Work::new(&index);
+                for &app in group {
+                    let before = work.findings.len();
+                    work.convert_app(&plan.apps[app])
+                        .map_err(|error| (app, error))?;
+                    work.finding_apps
+                        .extend(std::iter::repeat_n(app, work.findings.len() - before));
+                }
+                Ok(work)
+            })
+            .collect()
     };
-    let mut converted = Vec::new();
-    for app in &plan.apps {
-        work.convert_app(app)?;
-        converted.push(documents[app.app.deployment].resource_id());
+    let mut works = Vec::with_capacity(done.len());
+    let mut first_error: Option<(usize, ConvertError)> = None;
+    for result in done {
+        match result {
+            Ok(work) => works.push(work),
+            Err((app, error)) => {
+                if first_error.as_ref().is_none_or(|(first, _)| app < *first) {
+                    first_error = Some((app, error));
+                }
+            }
+        }
     }
+    if let Some((_, error)) = first_error {
+        return Err(error);
+    }
+    let mut work = Work::new(&index);
+    let mut app_findings: Vec<(usize, Finding)> = Vec::new();
+    for part in works {
+        work.replaced.extend(part.replaced);
+        work.modified.extend(part.modified);
+        for (after, values) in part.added {
+            work.added.entry(after).or_default().extend(values);
+        }
+        app_findings.extend(part.finding_apps.into_iter().zip(part.findings));
+    }
+    // Stable: an app's findings keep their order.
+    app_findings.sort_by_key(|(app, _)| *app);
+    work.findings = plan.findings;
+    work.findings
+        .extend(app_findings.into_iter().map(|(_, finding)| finding));
+    let converted = plan
+        .apps
+        .iter()
+        .map(|app| documents[app.app.deployment].resource_id())
+        .collect();
     let mut outputs = Vec::with_capacity(documents.len());
     for (i, document) in documents.iter().enumerate() {
         if let Some(value) = work.replaced.remove(&i) {
@@ -164,7 +218,64 @@ pub fn convert(
     })
 }
 
+/// The apps, as groups that convert independently, each in app order; groups are ordered by
+/// their first app.
+fn independent_groups(index: &Index, apps: &[PlannedApp]) -> Vec<Vec<usize>> {
+    fn root(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+    #[derive(PartialEq, Eq, Hash)]
+    enum Shared<'a> {
+        Namespace(Option<&'a str>),
+        Document(usize),
+    }
+    let mut parent: Vec<usize> = (0..apps.len()).collect();
+    let mut owner: HashMap<Shared, usize> = HashMap::new();
+    for (i, planned) in apps.iter().enumerate() {
+        let app = &planned.app;
+        let namespace = index.documents[app.deployment].namespace();
+        let shared = std::iter::once(Shared::Namespace(namespace))
+            .chain(
+                app.routes
+                    .iter()
+                    .map(|r| Shared::Document(r.virtual_service)),
+            )
+            .chain(app.destination_rules.iter().map(|&r| Shared::Document(r)))
+            .chain(app.autoscalers.iter().map(|&s| Shared::Document(s)))
+            .chain(std::iter::once(Shared::Document(app.deployment)));
+        for key in shared {
+            let first = *owner.entry(key).or_insert(i);
+            let (a, b) = (root(&mut parent, first), root(&mut parent, i));
+            if a != b {
+                parent[a.max(b)] = a.min(b);
+            }
+        }
+    }
+    let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for i in 0..apps.len() {
+        let r = root(&mut parent, i);
+        groups.entry(r).or_default().push(i);
+    }
+    groups.into_values().collect()
+}
+
 impl<'d> Work<'d> {
+    fn new(index: &'d Index<'d>) -> Self {
+        Work {
+            index,
+            replaced: HashMap::new(),
+            modified: HashMap::new(),
+            added: BTreeMap::new(),
+            findings: Vec::new(),
+            finding_apps: Vec::new(),
+            templates: HashMap::new(),
+        }
+    }
+
     fn document(&self, index: usize) -> &'d Document {
         &self.index.documents[index]
     }
@@ -222,7 +333,12 @@ impl<'d> Work<'d> {
                 None => name.clone(),
             };
             let mut findings = Vec::new();
-            let mut copy = self.working_copy(vs).clone();
+            // Rewrite a copy: a VirtualService none of whose routes can be managed stays as
+            // it was.
+            let mut copy = match self.modified.get(&vs) {
+                Some(working) => working.clone(),
+                None => Value::clone(&vs_doc.value),
+            };
             let managed = virtual_service::rewrite(
                 vs_doc,
                 &mut copy,
@@ -527,6 +643,16 @@ impl<'d> Work<'d> {
         {
             return shared;
         }
+        let key = (namespace.map(str::to_owned), shared.clone());
+        let inputs = (planned.settings.analysis.clone(), selection, run);
+        // Most apps of a namespace share their settings: no need to build the template again.
+        if self
+            .templates
+            .get(&key)
+            .is_some_and(|(made_from, _)| *made_from == inputs)
+        {
+            return shared;
+        }
         let template = analysis::template(
             &shared,
             namespace,
@@ -534,9 +660,8 @@ impl<'d> Work<'d> {
             selection,
             run,
         );
-        let key = (namespace.map(str::to_owned), shared.clone());
         match self.templates.get(&key) {
-            Some(existing) if *existing == template => shared,
+            Some((_, existing)) if *existing == template => shared,
             Some(_) => {
                 let own = format!("{rollout}-{shared}");
                 new_resources.push(analysis::template(
@@ -549,10 +674,62 @@ impl<'d> Work<'d> {
                 own
             }
             None => {
-                self.templates.insert(key, template.clone());
+                self.templates.insert(key, (inputs, template.clone()));
                 new_resources.push(template);
                 shared
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::{Limits, load_text};
+
+    fn app(name: &str, namespace: &str) -> String {
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: {name}, namespace: {namespace}}}\nspec:\n  selector: {{matchLabels: {{app: {name}}}}}\n  template:\n    metadata: {{labels: {{app: {name}}}}}\n    spec: {{containers: [{{name: c, image: i}}]}}\n---\napiVersion: v1\nkind: Service\nmetadata: {{name: {name}, namespace: {namespace}}}\nspec:\n  selector: {{app: {name}}}\n  ports: [{{port: 80}}]\n---\n"
+        )
+    }
+
+    #[test]
+    fn apps_that_share_a_virtual_service_or_a_namespace_convert_together() {
+        let text = format!(
+            "{}{}{}{}apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {{name: edge, namespace: gateways}}\nspec:\n  hosts: [edge]\n  http:\n  - name: a\n    match: [{{uri: {{prefix: /a}}}}]\n    route: [{{destination: {{host: a.one.svc.cluster.local}}}}]\n  - name: b\n    route: [{{destination: {{host: b.two.svc.cluster.local}}}}]\n",
+            app("a", "one"),
+            app("b", "two"),
+            app("c", "three"),
+            app("d", "three"),
+        );
+        let loaded = load_text("apps.yaml", &text, &Limits::default()).expect("loads");
+        let index = Index::new(&loaded.documents);
+        let plan = plan::plan(&index, &ConvertOptions::default()).expect("plans");
+        let names: Vec<&str> = plan
+            .apps
+            .iter()
+            .map(|a| loaded.documents[a.app.deployment].name())
+            .collect();
+        assert_eq!(names, ["a", "b", "c", "d"]);
+        // a and b share the VirtualService; c and d their namespace.
+        assert_eq!(
+            independent_groups(&index, &plan.apps),
+            [vec![0, 1], vec![2, 3]]
+        );
+        let conversion = convert(&loaded.documents, &ConvertOptions::default()).expect("converts");
+        let edge = conversion
+            .outputs
+            .iter()
+            .find(|o| o.value["metadata"]["name"] == "edge")
+            .expect("the VirtualService");
+        // Both apps' routes were split in the one shared copy.
+        assert_eq!(
+            edge.value["spec"]["http"][0]["route"][1]["destination"]["host"],
+            "a-canary.one.svc.cluster.local"
+        );
+        assert_eq!(
+            edge.value["spec"]["http"][1]["route"][1]["destination"]["host"],
+            "b-canary.two.svc.cluster.local"
+        );
     }
 }

@@ -192,16 +192,19 @@ pub fn build(
     has_autoscaler: bool,
     findings: &mut Vec<Finding>,
 ) -> Result<Value, ConvertError> {
-    let selector = selector(deployment, findings)?;
-    let template = match settings.mode {
-        Mode::Template => Some(pod_template(deployment, findings)?),
-        Mode::WorkloadRef => {
-            // Still required of the Deployment, which keeps running the pods.
-            pod_template(deployment, &mut Vec::new())?;
-            None
-        }
+    let mut selector = Some(selector(deployment, findings)?);
+    let uses_template = settings.mode == Mode::Template;
+    let mut template = if uses_template {
+        Some(pod_template(deployment, findings)?)
+    } else {
+        // Still required of the Deployment, which keeps running the pods.
+        pod_template(deployment, &mut Vec::new())?;
+        None
     };
-    let strategy = json!({ "canary": canary });
+    let mut strategy = Some(json!({ "canary": canary }));
+    let mut workload = (!uses_template).then(|| workload_ref(deployment, settings));
+    // Each value moves into the spec once, where the Deployment had its field (or at the
+    // end, for fields it lacked).
     let mut spec = Map::new();
     let empty = Map::new();
     let deployment_spec = deployment
@@ -215,18 +218,21 @@ pub fn build(
                 spec.insert(key.clone(), value.clone());
             }
             "selector" => {
-                spec.insert(key.clone(), selector.clone());
+                if let Some(selector) = selector.take() {
+                    spec.insert(key.clone(), selector);
+                }
             }
-            "template" => match &template {
-                Some(template) => {
-                    spec.insert(key.clone(), template.clone());
+            "template" => {
+                if let Some(template) = template.take() {
+                    spec.insert(key.clone(), template);
+                } else if let Some(reference) = workload.take() {
+                    spec.insert("workloadRef".to_owned(), reference);
                 }
-                None => {
-                    spec.insert("workloadRef".to_owned(), workload_ref(deployment, settings));
-                }
-            },
+            }
             "strategy" => {
-                spec.insert(key.clone(), strategy.clone());
+                if let Some(strategy) = strategy.take() {
+                    spec.insert(key.clone(), strategy);
+                }
             }
             key if CARRIED_SPEC_FIELDS.contains(&key) => {
                 spec.insert(key.to_owned(), value.clone());
@@ -234,15 +240,16 @@ pub fn build(
             _ => {}
         }
     }
-    if !spec.contains_key("selector") {
+    if let Some(selector) = selector {
         spec.insert("selector".to_owned(), selector);
     }
-    if template.is_none() && !spec.contains_key("workloadRef") {
-        spec.insert("workloadRef".to_owned(), workload_ref(deployment, settings));
+    if let Some(reference) = workload {
+        spec.insert("workloadRef".to_owned(), reference);
     }
-    if !spec.contains_key("strategy") {
+    if let Some(strategy) = strategy {
         spec.insert("strategy".to_owned(), strategy);
     }
+    let mut spec = Some(spec);
     let mut rollout = Map::new();
     for (key, value) in deployment.value.as_object().into_iter().flatten() {
         match key.as_str() {
@@ -272,12 +279,14 @@ pub fn build(
                 rollout.insert(key.clone(), metadata);
             }
             "spec" => {
-                rollout.insert(key.clone(), Value::Object(spec.clone()));
+                if let Some(spec) = spec.take() {
+                    rollout.insert(key.clone(), Value::Object(spec));
+                }
             }
             _ => {}
         }
     }
-    if !rollout.contains_key("spec") {
+    if let Some(spec) = spec {
         rollout.insert("spec".to_owned(), Value::Object(spec));
     }
     Ok(Value::Object(rollout))
