@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Validates every document of a YAML stream with python-jsonschema against the same
 bundled schemas rolloutify uses (merged the way src/validate/schema.rs merges them), and
-prints the milliseconds it took (schemas compiled once, as rolloutify does).
+prints the milliseconds it took to read the YAML (PyYAML, with libyaml when it has it) and to
+validate (schemas compiled once, as rolloutify does).
 
 usage: python_jsonschema.py FILE
 """
@@ -45,9 +46,12 @@ def schema_for(group, kind):
 
 
 def main():
-    documents = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
-    validators = {}
     start = time.perf_counter()
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    documents = [d for d in yaml.load_all(open(sys.argv[1]), Loader=loader) if d]
+    loaded = time.perf_counter()
+    validators = {}
+    start_validation = time.perf_counter()
     for document in documents:
         group = document["apiVersion"].rpartition("/")[0]
         key = (group, document["kind"])
@@ -56,7 +60,9 @@ def main():
         if validators[key] is not None:
             for _ in validators[key].iter_errors(document):
                 pass
-    print(int((time.perf_counter() - start) * 1000))
+    end = time.perf_counter()
+    # milliseconds: reading the YAML, then compiling the schemas and validating
+    print(int((loaded - start) * 1000), int((end - start_validation) * 1000))
 
 
 if __name__ == "__main__":

@@ -33,6 +33,36 @@ fn main() {
         }
         lap("convert x20");
     }
+    if std::env::var_os("STAGES_VALIDATE_ONLY").is_some() {
+        // For comparison with python-jsonschema (best of five): the schema checks alone (the
+        // same work: compile once, validate every document), and the whole of `validate`
+        // (schemas, the controller's rules, references).
+        use rayon::prelude::*;
+        let best = |run: &dyn Fn() -> usize| {
+            (0..5)
+                .map(|_| {
+                    let start = Instant::now();
+                    std::hint::black_box(run());
+                    start.elapsed().as_secs_f64() * 1000.0
+                })
+                .fold(f64::MAX, f64::min)
+        };
+        let schemas = best(&|| {
+            loaded
+                .documents
+                .par_iter()
+                .filter_map(validate::schema::check)
+                .map(|findings| findings.len())
+                .sum()
+        });
+        let all = best(&|| {
+            validate::validate(&loaded.documents, &validate::ValidateOptions::default())
+                .findings
+                .len()
+        });
+        println!("{schemas:.1} {all:.1}");
+        return;
+    }
     let Ok(conversion) = convert::convert(&loaded.documents, &ConvertOptions::default()) else {
         eprintln!("cannot convert");
         return;
