@@ -47,6 +47,14 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> WriteError + '_ {
 
 /// Writes every `(path, text)` pair, or none of them.
 pub fn write_all(files: &[(PathBuf, String)]) -> Result<(), WriteError> {
+    write_all_with(files, &mut |from, to| std::fs::rename(from, to))
+}
+
+/// [`write_all`] with the rename step given, so that a test can make it fail half-way.
+fn write_all_with(
+    files: &[(PathBuf, String)],
+    rename: &mut dyn FnMut(&Path, &Path) -> std::io::Result<()>,
+) -> Result<(), WriteError> {
     let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
     let result = stage(files, &mut staged);
     if let Err(error) = result {
@@ -55,15 +63,52 @@ pub fn write_all(files: &[(PathBuf, String)]) -> Result<(), WriteError> {
         }
         return Err(error);
     }
-    for (i, (temporary, target)) in staged.iter().enumerate() {
-        if let Err(source) = std::fs::rename(temporary, target) {
-            for (temporary, _) in &staged[i..] {
-                let _ = std::fs::remove_file(temporary);
+    // Each target that exists is moved aside before its new text takes its place, so that a
+    // rename failing half-way can put every file back as it was.
+    let mut committed: Vec<(PathBuf, Option<PathBuf>)> = Vec::new();
+    let mut failure = None;
+    for (temporary, target) in &staged {
+        let backup = if target.exists() {
+            let backup = temporary.with_extension("old");
+            if let Err(source) = rename(target, &backup) {
+                failure = Some((target.clone(), source));
+                break;
             }
-            return Err(WriteError::Io {
-                path: target.display().to_string(),
-                source,
-            });
+            Some(backup)
+        } else {
+            None
+        };
+        if let Err(source) = rename(temporary, target) {
+            if let Some(backup) = &backup {
+                let _ = std::fs::rename(backup, target);
+            }
+            failure = Some((target.clone(), source));
+            break;
+        }
+        committed.push((target.clone(), backup));
+    }
+    if let Some((path, source)) = failure {
+        for (target, backup) in committed.iter().rev() {
+            match backup {
+                Some(backup) => {
+                    let _ = std::fs::rename(backup, target);
+                }
+                None => {
+                    let _ = std::fs::remove_file(target);
+                }
+            }
+        }
+        for (temporary, _) in &staged {
+            let _ = std::fs::remove_file(temporary);
+        }
+        return Err(WriteError::Io {
+            path: path.display().to_string(),
+            source,
+        });
+    }
+    for (_, backup) in committed {
+        if let Some(backup) = backup {
+            let _ = std::fs::remove_file(backup);
         }
     }
     Ok(())
@@ -132,6 +177,52 @@ pub fn mirrored(root: &Path, input: &Path) -> Result<PathBuf, WriteError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_failure_after_some_renames_puts_every_file_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut files = Vec::new();
+        for i in 0..5 {
+            let path = dir.path().join(format!("{i}.yaml"));
+            if i != 3 {
+                std::fs::write(&path, format!("old {i}\n")).unwrap();
+            }
+            files.push((path, format!("new {i}\n")));
+        }
+        let before: Vec<Option<String>> = files
+            .iter()
+            .map(|(p, _)| std::fs::read_to_string(p).ok())
+            .collect();
+        // Fail on the 7th rename: files 0–2 (and the new 3) are in place by then.
+        let mut renames = 0;
+        let mut failing = |from: &Path, to: &Path| {
+            renames += 1;
+            if renames == 7 {
+                return Err(std::io::Error::other("injected failure"));
+            }
+            std::fs::rename(from, to)
+        };
+        let error = write_all_with(&files, &mut failing).unwrap_err();
+        assert!(error.to_string().contains("injected failure"), "{error}");
+        assert!(renames >= 7);
+        let after: Vec<Option<String>> = files
+            .iter()
+            .map(|(p, _)| std::fs::read_to_string(p).ok())
+            .collect();
+        assert_eq!(after, before);
+        let mut names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["0.yaml", "1.yaml", "2.yaml", "4.yaml"], "leftovers");
+        // Without the failure, everything lands.
+        write_all(&files).unwrap();
+        for (path, text) in &files {
+            assert_eq!(&std::fs::read_to_string(path).unwrap(), text);
+        }
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 5);
+    }
 
     #[test]
     fn writes_everything_or_nothing() {
