@@ -391,6 +391,83 @@ fn bad_input_is_refused_clearly_and_nothing_is_written() {
     );
 }
 
+/// The same bad input on standard input, as kustomize and KRM hosts hand it to the plugins:
+/// exit 2, one error naming `<stdin>` (and, for the exec plugin, the position), a hint, no
+/// panic, nothing on standard output.
+#[test]
+fn plugins_refuse_bad_input_on_standard_input() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("rolloutify.yaml"),
+        "apiVersion: rolloutify.io/v1alpha1\nkind: Rolloutify\nmetadata: {name: r}\n",
+    )
+    .expect("write");
+    let mut failures = Vec::new();
+    for case in cases() {
+        let bytes = match &case.content {
+            Content::Text(text) => text.as_bytes().to_vec(),
+            Content::Bytes(bytes) => bytes.clone(),
+            Content::Owned(text) => text.as_bytes().to_vec(),
+        };
+        for args in [vec!["kustomize-plugin", "rolloutify.yaml"], vec!["krm"]] {
+            let output = Command::cargo_bin("rolloutify")
+                .expect("binary is built")
+                .current_dir(dir.path())
+                .args(&args)
+                .write_stdin(bytes.clone())
+                .timeout(Duration::from_secs(20))
+                .output()
+                .expect("runs");
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            let mut problems = Vec::new();
+            if output.status.code() != Some(2) {
+                problems.push(format!("exit {:?}, expected 2", output.status.code()));
+            }
+            if stderr.contains("panicked") {
+                problems.push("panicked".to_owned());
+            }
+            if !output.stdout.is_empty() {
+                problems.push("printed output".to_owned());
+            }
+            let message = stderr
+                .lines()
+                .find(|l| l.starts_with("error: "))
+                .unwrap_or_default();
+            if !message.starts_with("error: <stdin>") {
+                problems.push("the message does not name <stdin>".to_owned());
+            }
+            // Positions of parse errors are the same as in a file.
+            let position = case.position.map(|p| p.replacen(case.file, "<stdin>", 1));
+            if let Some(position) = &position
+                && args[0] == "kustomize-plugin"
+                && !PARSED_BUT_INVALID.contains(&case.name)
+                && !message
+                    .trim_start_matches("error: ")
+                    .starts_with(position.as_str())
+            {
+                problems.push(format!("message does not start with {position}"));
+            }
+            if !stderr.contains("  hint: ") {
+                problems.push("no hint".to_owned());
+            }
+            if !problems.is_empty() {
+                failures.push(format!(
+                    "{} ({}): {}\n{stderr}",
+                    case.name,
+                    args.join(" "),
+                    problems.join("; ")
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
 /// Odd but valid input converts (exit 0) and means what kubectl reads.
 #[test]
 fn odd_but_valid_input_is_accepted() {
