@@ -71,6 +71,20 @@ fn deep_nesting() -> String {
 
 fn cases() -> Vec<Case> {
     vec![
+        // Found by fuzzing the plugins: a List item without `kind` was passed on, and the
+        // printed output could not be read back.
+        case(
+            "list item without kind",
+            "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Service\n  metadata: {name: a}\n- apiVersion: v1\n  metadata: {name: b}\n",
+            Some("bad.yaml:7:3:"),
+            "item 2 has no `kind`",
+        ),
+        case(
+            "list item that is not an object",
+            "apiVersion: v1\nkind: List\nitems:\n- just a string\n",
+            Some("bad.yaml:4:3:"),
+            "item 1 is a scalar",
+        ),
         case(
             "bad indentation",
             "apiVersion: v1\nkind: Service\nmetadata:\n  name: a\n   labels: {}\n",

@@ -91,19 +91,24 @@ pub enum LoadError {
         #[source]
         source: YamlError,
     },
-    /// Returned when a document is not a mapping (e.g. a list of patches).
-    #[error("{file}:{position}: document {document} is a {found}, not a Kubernetes object")]
+    /// Returned when a document (or an item of a `kind: List`) is not a mapping (e.g. a list
+    /// of patches).
+    #[error("{file}:{position}: document {document}{item} is a {found}, not a Kubernetes object", item = item_text(*.item))]
     NotAnObject {
         file: String,
         document: usize,
+        /// 1-based index in the `items` of a `kind: List`.
+        item: Option<usize>,
         position: Position,
         found: &'static str,
     },
-    /// Returned when a document has no `kind` or `apiVersion`.
-    #[error("{file}:{position}: document {document} has no `{field}`")]
+    /// Returned when a document (or an item of a `kind: List`) has no `kind` or `apiVersion`.
+    #[error("{file}:{position}: document {document}{item} has no `{field}`", item = item_text(*.item))]
     MissingField {
         file: String,
         document: usize,
+        /// 1-based index in the `items` of a `kind: List`.
+        item: Option<usize>,
         position: Position,
         field: &'static str,
     },
@@ -162,6 +167,10 @@ impl LoadError {
             | LoadError::MissingField { file, .. } => file,
         }
     }
+}
+
+fn item_text(item: Option<usize>) -> String {
+    item.map(|i| format!(", item {i}")).unwrap_or_default()
 }
 
 /// The first line of the files rolloutify writes that are not manifests (the Argo CD
@@ -298,12 +307,57 @@ pub fn parse_source(source: &Arc<Source>, limits: &Limits) -> Result<Vec<Documen
     let mut documents = Vec::new();
     for document in parse_objects(source, limits)? {
         if document.is_list() {
+            check_items(source, &document)?;
             documents.extend(document.list_items());
         } else {
             documents.push(document);
         }
     }
     Ok(documents)
+}
+
+/// Every item of a `kind: List` must be an object with `kind` and `apiVersion`, as kubectl
+/// requires.
+pub fn check_items(source: &Source, list: &Document) -> Result<(), LoadError> {
+    let Some(items) = list
+        .value
+        .get("items")
+        .and_then(serde_json::Value::as_array)
+    else {
+        return Ok(());
+    };
+    for (i, item) in items.iter().enumerate() {
+        let path = FieldPath::root().key("items").index(i);
+        if !item.is_object() {
+            return Err(LoadError::NotAnObject {
+                file: source.name(),
+                document: list.index + 1,
+                item: Some(i + 1),
+                position: list.spans.locate(&path),
+                found: if item.is_array() {
+                    "sequence"
+                } else {
+                    "scalar"
+                },
+            });
+        }
+        for field in ["kind", "apiVersion"] {
+            if item
+                .get(field)
+                .and_then(serde_json::Value::as_str)
+                .is_none_or(str::is_empty)
+            {
+                return Err(LoadError::MissingField {
+                    file: source.name(),
+                    document: list.index + 1,
+                    item: Some(i + 1),
+                    position: list.spans.locate(&path.clone().key(field)),
+                    field,
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Parses one source into its top-level objects, each with `kind` and `apiVersion`; lists
@@ -336,6 +390,7 @@ pub fn parse_objects(source: &Arc<Source>, limits: &Limits) -> Result<Vec<Docume
             return Err(LoadError::NotAnObject {
                 file,
                 document: doc.index + 1,
+                item: None,
                 position,
                 found,
             });
@@ -358,6 +413,7 @@ pub fn parse_objects(source: &Arc<Source>, limits: &Limits) -> Result<Vec<Docume
                 return Err(LoadError::MissingField {
                     file,
                     document: doc.index + 1,
+                    item: None,
                     position: document.spans.locate(&FieldPath::root().key(field)),
                     field,
                 });

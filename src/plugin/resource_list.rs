@@ -78,23 +78,12 @@ pub fn run(input: Source, limits: &Limits) -> Result<FunctionOutput, PluginError
     };
     let items = match list.value.get("items") {
         None | Some(Value::Null) => Vec::new(),
-        Some(Value::Array(items)) if items.iter().all(Value::is_object) => {
-            list.clone().list_items()
-        }
         Some(Value::Array(_)) => {
-            return Err(not_a_list(
-                "every entry of `items` must be an object".to_owned(),
-            ));
+            load::check_items(&source, &list)?;
+            list.clone().list_items()
         }
         Some(_) => return Err(not_a_list("`items` must be a list".to_owned())),
     };
-    for (i, item) in items.iter().enumerate() {
-        for field in ["apiVersion", "kind"] {
-            if item.value.get(field).and_then(Value::as_str).is_none() {
-                return Err(not_a_list(format!("items[{i}] has no `{field}`")));
-            }
-        }
-    }
 
     let options = ConvertOptions {
         config,
