@@ -34,6 +34,16 @@ const PARSED_BUT_INVALID: [&str; 3] = [
     "selector of wrong type",
 ];
 
+impl Case {
+    fn bytes(&self) -> Vec<u8> {
+        match &self.content {
+            Content::Text(text) => text.as_bytes().to_vec(),
+            Content::Bytes(bytes) => bytes.clone(),
+            Content::Owned(text) => text.as_bytes().to_vec(),
+        }
+    }
+}
+
 fn case(
     name: &'static str,
     content: &'static str,
@@ -315,11 +325,7 @@ fn bad_input_is_refused_clearly_and_nothing_is_written() {
     for case in &cases {
         let dir = tempfile::tempdir().expect("temp dir");
         std::fs::write(dir.path().join("good.yaml"), GOOD).expect("write");
-        let bytes = match &case.content {
-            Content::Text(text) => text.as_bytes().to_vec(),
-            Content::Bytes(bytes) => bytes.clone(),
-            Content::Owned(text) => text.as_bytes().to_vec(),
-        };
+        let bytes = case.bytes();
         std::fs::write(dir.path().join(case.file), &bytes).expect("write");
         for args in [
             vec!["convert", "good.yaml", case.file],
@@ -418,11 +424,7 @@ fn plugins_refuse_bad_input_on_standard_input() {
     .expect("write");
     let mut failures = Vec::new();
     for case in cases() {
-        let bytes = match &case.content {
-            Content::Text(text) => text.as_bytes().to_vec(),
-            Content::Bytes(bytes) => bytes.clone(),
-            Content::Owned(text) => text.as_bytes().to_vec(),
-        };
+        let bytes = case.bytes();
         for args in [vec!["kustomize-plugin", "rolloutify.yaml"], vec!["krm"]] {
             let output = Command::cargo_bin("rolloutify")
                 .expect("binary is built")
