@@ -223,4 +223,8 @@ fn a_bad_config_fails_the_build_naming_the_field() {
     assert!(!output.status.success(), "the build should fail");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("unknown field `stepz`"), "{stderr}");
+    assert!(
+        stderr.contains("the copy kustomize made of the transformer configuration"),
+        "{stderr}"
+    );
 }

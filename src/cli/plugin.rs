@@ -44,7 +44,21 @@ pub fn run_kustomize(args: KustomizePluginArgs, streams: &mut Streams) -> Outcom
             }
             super::print(streams, &transformed.text)
         }
-        Err(error) => failure(streams, &error),
+        Err(error) => {
+            let outcome = failure(streams, &error);
+            // kustomize re-serializes the transformer's configuration into a temporary file.
+            if let (PluginError::Config(_), Some(root)) =
+                (&error, std::env::var_os("KUSTOMIZE_PLUGIN_CONFIG_ROOT"))
+            {
+                let _ = writeln!(
+                    streams.stderr,
+                    "  note: {} is the copy kustomize made of the transformer configuration listed in {}/kustomization.yaml; its lines are the copy's",
+                    args.config.display(),
+                    root.to_string_lossy()
+                );
+            }
+            outcome
+        }
     }
 }
 
