@@ -265,3 +265,47 @@ spec:
         String::from_utf8_lossy(&reread)
     );
 }
+
+/// Found by fuzzing: a carriage return alone (a line break for YAML readers) inside a comment
+/// shifted the in-place edit by a line and `-w` wrote a duplicate key. An edited file must
+/// read back as exactly the converted stream, whatever the line breaks.
+#[test]
+fn edited_files_read_back_as_the_converted_stream() {
+    for (name, text) in [
+        (
+            "lone carriage return",
+            APP.replacen(" Owned by", "\r# Owned by", 1),
+        ),
+        ("crlf", APP.replace('\n', "\r\n")),
+        ("plain", APP.to_owned()),
+    ] {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dir.path().join("app.yaml"), &text).expect("write");
+        let expected = rolloutify()
+            .current_dir(dir.path())
+            .args(["convert", "-q", "--format", "json", "app.yaml"])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        rolloutify()
+            .current_dir(dir.path())
+            .args(["convert", "-q", "-w", "app.yaml"])
+            .assert()
+            .success();
+        let written = rolloutify()
+            .current_dir(dir.path())
+            .args(["convert", "-q", "--format", "json", "app.yaml"])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        assert_eq!(
+            String::from_utf8_lossy(&written),
+            String::from_utf8_lossy(&expected),
+            "{name}: the written file does not read back as the conversion"
+        );
+    }
+}

@@ -128,12 +128,16 @@ pub fn render_files(
             let text = if untouched {
                 source.text.clone()
             } else {
-                splice(source, documents, mine).unwrap_or_else(|| {
-                    let values: Vec<&Value> = mine.iter().map(|o| &*o.value).collect();
-                    let mut out = String::new();
-                    yaml::write_stream(&mut out, &values);
-                    out
-                })
+                // An edited file must read back as exactly the converted documents; when it
+                // does not (or cannot be edited), it is written anew.
+                splice(source, documents, mine)
+                    .filter(|text| reads_back_as(source, text, mine))
+                    .unwrap_or_else(|| {
+                        let values: Vec<&Value> = mine.iter().map(|o| &*o.value).collect();
+                        let mut out = String::new();
+                        yaml::write_stream(&mut out, &values);
+                        out
+                    })
             };
             FileOutput {
                 changed: text != source.text,
@@ -145,10 +149,37 @@ pub fn render_files(
         .collect()
 }
 
+/// Whether `text`, read as the file `source` is, gives exactly the `outputs`' values.
+fn reads_back_as(source: &Source, text: &str, outputs: &[&Output]) -> bool {
+    let edited = Arc::new(Source {
+        origin: source.origin.clone(),
+        text: text.to_owned(),
+    });
+    match crate::load::parse_source(&edited, &crate::load::Limits::default()) {
+        Ok(documents) => {
+            documents.len() == outputs.len()
+                && documents
+                    .iter()
+                    .zip(outputs)
+                    .all(|(document, output)| *document.value == *output.value)
+        }
+        Err(_) => false,
+    }
+}
+
 /// Rebuilds a file's text keeping the exact text of unchanged documents. `None` when the file
 /// cannot be cut into one chunk per document (directives, `...` markers, `kind: List` items,
 /// documents that start on their `---` line), in which case the caller writes it anew.
 fn splice(source: &Source, documents: &[Document], outputs: &[&Output]) -> Option<String> {
+    // A carriage return not followed by a line feed ends a line for YAML readers, not for
+    // the line arithmetic below.
+    if source
+        .text
+        .match_indices('\r')
+        .any(|(i, _)| !source.text[i + 1..].starts_with('\n'))
+    {
+        return None;
+    }
     let lines: Vec<&str> = source.text.split_inclusive('\n').collect();
     if lines
         .iter()
