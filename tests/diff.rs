@@ -7,6 +7,8 @@ use std::process::Command as Process;
 
 use assert_cmd::Command;
 
+mod support;
+
 fn rolloutify(dir: &Path) -> Command {
     let mut command = Command::cargo_bin("rolloutify").expect("binary is built");
     command.current_dir(dir);
@@ -196,4 +198,91 @@ fn markdown_comment_stays_under_githubs_limit() {
     assert!(text.len() <= 65_536, "{} characters", text.len());
     assert!(text.contains("left out to stay under GitHub's 65536-character limit"));
     assert!(text.contains("| `Deployment/kubota-test/app-0` | converted to Rollout |"));
+}
+
+/// Apps the tool has never seen: every folder of `../shared/corpus` (the files that load),
+/// each converted on its own as a user converts one app's folder. `diff` applies with git
+/// and yields exactly what `convert --write` writes; `--check` fails before and passes after.
+#[test]
+fn corpus_folders_diff_applies_and_equals_write() {
+    let Some(shared) = support::shared_dir() else {
+        return;
+    };
+    if !git(Path::new("."), &["--version"]) {
+        eprintln!("note: git is not installed; skipping");
+        return;
+    }
+    let corpus = shared.join("corpus");
+    let root = tempfile::tempdir().expect("temp dir");
+    let patched = root.path().join("patched");
+    let written = root.path().join("written");
+    let mut folders = std::collections::BTreeSet::new();
+    for file in support::manifest_files(&corpus) {
+        let loads = rolloutify::load::load(
+            &[rolloutify::load::Input::Path(file.clone())],
+            &rolloutify::load::LoadOptions::default(),
+        )
+        .is_ok();
+        if !loads {
+            continue;
+        }
+        let relative = file.strip_prefix(&corpus).expect("inside");
+        for tree in [&patched, &written] {
+            let target = tree.join("apps").join(relative);
+            std::fs::create_dir_all(target.parent().expect("parent")).expect("mkdir");
+            std::fs::copy(&file, &target).expect("copy");
+        }
+        folders.insert(Path::new("apps").join(relative.parent().expect("a folder")));
+    }
+    assert!(git(&patched, &["init", "-q"]));
+    let mut exercised = 0;
+    for folder in &folders {
+        let folder = folder.to_str().expect("utf-8 path");
+        let check = rolloutify(&written)
+            .args(["convert", "-q", "--check", folder])
+            .output()
+            .expect("runs");
+        if check.status.code() != Some(1) {
+            // Nothing to convert (0), or the folder cannot be converted on its own (2, or 1
+            // with the output refused, which prints no diff).
+            assert!(
+                matches!(check.status.code(), Some(0 | 1 | 2)),
+                "{folder}: {check:?}"
+            );
+            continue;
+        }
+        if check.stdout.is_empty() {
+            continue;
+        }
+        let patch = rolloutify(&patched)
+            .args(["diff", "-q", "--exit-code", folder])
+            .assert()
+            .code(1)
+            .get_output()
+            .stdout
+            .clone();
+        let file = root.path().join("change.patch");
+        std::fs::write(&file, &patch).expect("write patch");
+        assert!(
+            git(&patched, &["apply", file.to_str().expect("utf-8 path")]),
+            "{folder}: git apply refused:\n{}",
+            String::from_utf8_lossy(&patch)
+        );
+        rolloutify(&written)
+            .args(["convert", "-q", "-w", folder])
+            .assert()
+            .success();
+        rolloutify(&written)
+            .args(["convert", "-q", "--check", folder])
+            .assert()
+            .success();
+        exercised += 1;
+    }
+    assert_eq!(
+        read_tree(&patched.join("apps")),
+        read_tree(&written.join("apps")),
+        "git apply of the diffs and convert --write disagree"
+    );
+    eprintln!("corpus: {exercised} folders diffed, applied and written");
+    assert!(exercised >= 10, "only {exercised} folders exercised");
 }
