@@ -58,16 +58,29 @@ pub fn run(args: DiffArgs, streams: &mut Streams) -> Outcome {
         Ok(done) => done,
         Err(outcome) => return outcome,
     };
-    match args.flags.extra_files(&conversion, streams) {
-        Ok(extra) => files.extend(extra),
+    let extra = match args.flags.extra_files(&conversion, streams) {
+        Ok(extra) => extra,
         Err(outcome) => return outcome,
-    }
+    };
+    // The summary names the extra files (`--argocd`) that would change.
+    let extra_lines: String = extra
+        .iter()
+        .filter(|f| f.changed)
+        .filter_map(|f| {
+            let verb = if f.created { "added  " } else { "changed" };
+            Some(format!(
+                "{verb}  {}: Argo CD ignoreDifferences\n",
+                f.path()?.display()
+            ))
+        })
+        .collect();
+    files.extend(extra);
     let changed = files.iter().any(|f| f.changed);
     let color = args.color.enabled();
     let text = match args.format {
         DiffFormat::Patch if color => diff::colored(&diff::unified(&files)),
         DiffFormat::Patch => diff::unified(&files),
-        DiffFormat::Summary => diff::summary(&loaded.documents, &conversion),
+        DiffFormat::Summary => extra_lines + &diff::summary(&loaded.documents, &conversion),
         DiffFormat::Markdown => diff::review::markdown(&loaded.documents, &conversion),
         DiffFormat::JsonPatch => diff::review::json_patch(&loaded.documents, &conversion),
     };
