@@ -128,10 +128,16 @@ pub fn render_files(
             let text = if untouched {
                 source.text.clone()
             } else {
-                // An edited file must read back as exactly the converted documents; when it
-                // does not (or cannot be edited), it is written anew.
-                splice(source, documents, mine)
+                // An edited file must read back as exactly the converted documents. When the
+                // line edits do not, the changed documents are written anew in place; when
+                // that does not either (or the file cannot be cut into documents), the whole
+                // file is written anew.
+                splice(source, documents, mine, Edits::Lines)
                     .filter(|text| reads_back_as(source, text, mine))
+                    .or_else(|| {
+                        splice(source, documents, mine, Edits::Documents)
+                            .filter(|text| reads_back_as(source, text, mine))
+                    })
                     .unwrap_or_else(|| {
                         let values: Vec<&Value> = mine.iter().map(|o| &*o.value).collect();
                         let mut out = String::new();
@@ -170,7 +176,21 @@ fn reads_back_as(source: &Source, text: &str, outputs: &[&Output]) -> bool {
 /// Rebuilds a file's text keeping the exact text of unchanged documents. `None` when the file
 /// cannot be cut into one chunk per document (directives, `...` markers, `kind: List` items,
 /// documents that start on their `---` line), in which case the caller writes it anew.
-fn splice(source: &Source, documents: &[Document], outputs: &[&Output]) -> Option<String> {
+/// How [`splice`] rewrites a changed document.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Edits {
+    /// Only the entries that changed, keeping the document's other lines.
+    Lines,
+    /// The whole document, written anew.
+    Documents,
+}
+
+fn splice(
+    source: &Source,
+    documents: &[Document],
+    outputs: &[&Output],
+    edits: Edits,
+) -> Option<String> {
     // A carriage return not followed by a line feed ends a line for YAML readers, not for
     // the line arithmetic below.
     if source
@@ -230,14 +250,18 @@ fn splice(source: &Source, documents: &[Document], outputs: &[&Output]) -> Optio
                 out.push_str(&lines[start..content].concat());
                 // Keep the document's own lines where the conversion leaves them alone.
                 let body_end = text_end(&lines, content, end);
-                match text_edit::edit(
-                    &lines,
-                    content,
-                    body_end,
-                    &document.spans,
-                    &document.value,
-                    value,
-                ) {
+                let edited = match edits {
+                    Edits::Lines => text_edit::edit(
+                        &lines,
+                        content,
+                        body_end,
+                        &document.spans,
+                        &document.value,
+                        value,
+                    ),
+                    Edits::Documents => None,
+                };
+                match edited {
                     Some(edited) => {
                         out.push_str(&edited);
                         out.push_str(&lines[body_end..end].concat());
