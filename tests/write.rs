@@ -281,30 +281,23 @@ fn edited_files_read_back_as_the_converted_stream() {
     ] {
         let dir = tempfile::tempdir().expect("temp dir");
         std::fs::write(dir.path().join("app.yaml"), &text).expect("write");
-        let expected = rolloutify()
-            .current_dir(dir.path())
-            .args(["convert", "-q", "--format", "json", "app.yaml"])
-            .assert()
-            .success()
-            .get_output()
-            .stdout
-            .clone();
+        let converted = || {
+            let output = rolloutify()
+                .current_dir(dir.path())
+                .args(["convert", "-q", "--format", "json", "app.yaml"])
+                .assert()
+                .success();
+            String::from_utf8_lossy(&output.get_output().stdout).into_owned()
+        };
+        let expected = converted();
         rolloutify()
             .current_dir(dir.path())
             .args(["convert", "-q", "-w", "app.yaml"])
             .assert()
             .success();
-        let written = rolloutify()
-            .current_dir(dir.path())
-            .args(["convert", "-q", "--format", "json", "app.yaml"])
-            .assert()
-            .success()
-            .get_output()
-            .stdout
-            .clone();
         assert_eq!(
-            String::from_utf8_lossy(&written),
-            String::from_utf8_lossy(&expected),
+            converted(),
+            expected,
             "{name}: the written file does not read back as the conversion"
         );
     }
