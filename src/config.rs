@@ -15,10 +15,11 @@
 //!     traffic: subset
 //! ```
 
-use crate::load::Lookup as _;
 use serde_json::{Map, Value};
 
-use crate::load::{self, Document, FieldPath, Limits, Location, PathSegment, Position, SpanTree};
+use crate::load::{
+    self, Document, FieldPath, Limits, Location, Lookup as _, PathSegment, Position, SpanTree,
+};
 use crate::plan::settings::{SettingsError, SettingsPatch};
 
 pub const API_VERSION: &str = "rolloutify.io/v1alpha1";
@@ -97,6 +98,13 @@ pub enum ConfigError {
 }
 
 impl ConfigError {
+    fn invalid(document: &Document, path: &FieldPath, message: String) -> Self {
+        ConfigError::Invalid {
+            location: document.location(path),
+            message,
+        }
+    }
+
     pub fn hint(&self) -> &'static str {
         match self {
             ConfigError::Load(error) => error.hint(),
@@ -145,20 +153,9 @@ pub fn parse(name: &str, text: &str) -> Result<Config, ConfigError> {
 /// Reads the configuration held by one document (a file's only document, or the
 /// `functionConfig` of a KRM function call).
 pub fn from_document(document: &Document) -> Result<Config, ConfigError> {
-    let invalid =
-        |document: Option<&Document>, path: &FieldPath, message: String| ConfigError::Invalid {
-            location: document.map_or_else(
-                || Location {
-                    file: String::new(),
-                    position: Position::new(1, 1),
-                },
-                |doc| doc.location(path),
-            ),
-            message,
-        };
     if document.api_version() != API_VERSION || document.kind() != KIND {
-        return Err(invalid(
-            Some(document),
+        return Err(ConfigError::invalid(
+            document,
             &FieldPath::root().key("kind"),
             format!(
                 "expected apiVersion {API_VERSION} and kind {KIND}, found {} {}",
@@ -186,8 +183,8 @@ pub fn from_document(document: &Document) -> Result<Config, ConfigError> {
                 for (i, item) in as_list(document, &path, value)?.iter().enumerate() {
                     let item_path = path.clone().index(i);
                     let Some(map) = item.as_object() else {
-                        return Err(invalid(
-                            Some(document),
+                        return Err(ConfigError::invalid(
+                            document,
                             &item_path,
                             "expected a mapping".into(),
                         ));
@@ -195,8 +192,8 @@ pub fn from_document(document: &Document) -> Result<Config, ConfigError> {
                     let matcher = match map.get("match") {
                         Some(m) => matcher_at(document, &item_path.clone().key("match"), m)?,
                         None => {
-                            return Err(invalid(
-                                Some(document),
+                            return Err(ConfigError::invalid(
+                                document,
                                 &item_path,
                                 "an app entry needs `match` (name, namespace and/or labels)".into(),
                             ));
@@ -209,8 +206,8 @@ pub fn from_document(document: &Document) -> Result<Config, ConfigError> {
                 }
             }
             other => {
-                return Err(invalid(
-                    Some(document),
+                return Err(ConfigError::invalid(
+                    document,
                     &path,
                     format!("unknown field `{other}` (expected defaults, select or apps)"),
                 ));

@@ -6,9 +6,10 @@
 //! → [`plan`] (what to convert, with which settings) → [`convert`] (the new and rewritten
 //! resources) → [`validate`] (the controller's and Istio's rules, schemas) → [`emit`]
 //! (YAML/JSON text, files edited and written atomically) and [`diff`] (patches, summaries).
-//! At the edge, [`report`] renders findings for their consumers and [`cli`] maps the command
-//! line onto these steps, and [`plugin`] runs them inside kustomize and KRM function hosts. [`config`] reads the `Rolloutify` file, [`finding`] is what every
-//! step reports, and [`yaml11`] is how Kubernetes reads a plain scalar.
+//! At the edge, [`report`] renders findings for their consumers, [`cli`] maps the command
+//! line onto these steps, and [`plugin`] runs them inside kustomize and KRM function hosts.
+//! [`config`] reads the `Rolloutify` file, [`finding`] is what every step reports, and
+//! [`yaml11`] is how Kubernetes reads a plain scalar.
 
 pub mod cli;
 pub mod config;

@@ -1,10 +1,10 @@
 use std::io::IsTerminal;
+use std::process::ExitCode;
 
 /// Conversion allocates many small maps and strings; mimalloc does that faster than the
 /// system allocator.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let stdout = std::io::stdout();

@@ -77,20 +77,14 @@ pub fn run(args: ConvertArgs, streams: &mut Streams) -> Outcome {
         Err(outcome) => return outcome,
     };
     if !writes_files {
-        let writes: Vec<(PathBuf, String)> = extra
-            .into_iter()
-            .filter(|f| f.changed)
-            .filter_map(|f| Some((f.path()?, f.text)))
-            .collect();
-        if let Err(error) = atomic::write_all(&writes) {
+        if let Err(error) = atomic::write_all(&changed_extra_files(extra)) {
             return report_failure(streams.stderr, &error, error.hint());
         }
         super::release((loaded, conversion));
         return super::print(streams, &text);
     }
-    let extra_count = extra.len();
-    files.extend(extra);
     if args.check {
+        files.extend(extra);
         let patch = diff::unified(&files);
         if patch.is_empty() {
             return Outcome::Success;
@@ -108,18 +102,11 @@ pub fn run(args: ConvertArgs, streams: &mut Streams) -> Outcome {
         }
         return Outcome::Problem;
     }
-    let mut writes = Vec::new();
-    let inputs = files.len() - extra_count;
-    for (i, file) in files.into_iter().enumerate() {
+    // Extra files (--argocd) go where they were asked for, also with -o.
+    let mut writes = changed_extra_files(extra);
+    for file in files {
         let Some(path) = file.path() else { continue };
         let target = match &args.output_dir {
-            // Extra files (--argocd) go where they were asked for.
-            _ if i >= inputs => {
-                if !file.changed {
-                    continue;
-                }
-                path
-            }
             Some(root) => match atomic::mirrored(root, &path) {
                 Ok(target) => target,
                 Err(error) => return report_failure(streams.stderr, &error, error.hint()),
@@ -141,4 +128,13 @@ pub fn run(args: ConvertArgs, streams: &mut Streams) -> Outcome {
         );
     }
     Outcome::Success
+}
+
+/// The extra files (`--argocd`) whose text changes, with their paths.
+fn changed_extra_files(extra: Vec<emit::FileOutput>) -> Vec<(PathBuf, String)> {
+    extra
+        .into_iter()
+        .filter(|f| f.changed)
+        .filter_map(|f| Some((f.path()?, f.text)))
+        .collect()
 }

@@ -12,7 +12,6 @@ pub mod rollout;
 pub mod services;
 pub mod virtual_service;
 
-use crate::load::Lookup as _;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
@@ -20,7 +19,7 @@ use serde_json::{Map, Value, json};
 
 use crate::finding::{Finding, Severity};
 use crate::index::{Index, Kind, RouteRef};
-use crate::load::{Document, FieldPath, Location};
+use crate::load::{Document, FieldPath, Location, Lookup as _};
 use crate::plan::settings::{AnalysisMode, Mode, Traffic};
 use crate::plan::{self, ConvertOptions, PlanError, PlannedApp, steps};
 use analysis::Selection;

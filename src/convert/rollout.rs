@@ -1,12 +1,11 @@
 //! The Rollout that takes a Deployment's place (or, in workload-ref mode, points at it).
 
-use crate::load::Lookup as _;
 use serde_json::{Map, Value, json};
 
 use super::ConvertError;
 use super::object;
 use crate::finding::{Finding, Severity};
-use crate::load::{Document, FieldPath};
+use crate::load::{Document, FieldPath, Lookup as _};
 use crate::plan::settings::{Mode, Settings};
 
 /// Metadata the API server fills in; it must not be copied into a new object.

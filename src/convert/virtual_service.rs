@@ -5,7 +5,6 @@
 //! weight 100 and canary with weight 0, on the same port, with the host written in the form
 //! the user wrote it. Everything else in the route and the VirtualService stays as it was.
 
-use crate::load::Lookup as _;
 use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
@@ -14,7 +13,7 @@ use super::object;
 use crate::finding::{Finding, Severity};
 use crate::index::host::ServiceHost;
 use crate::index::{RouteKind, RouteRef};
-use crate::load::{Document, FieldPath};
+use crate::load::{Document, FieldPath, Lookup as _};
 
 /// The annotation that names the Rollout owning a VirtualService's weights.
 pub const ROLLOUT_ANNOTATION: &str = "rolloutify.io/rollout";

@@ -8,11 +8,11 @@
 //! workload-ref mode, the Deployment's `replicas`, which the controller scales down, is
 //! ignored too.
 
-use crate::load::Lookup as _;
 use serde_json::{Map, Value, json};
 
 use crate::convert::Output;
 use crate::emit::yaml;
+use crate::load::Lookup as _;
 
 /// Starts with [`crate::load::GENERATED_FRAGMENT_MARKER`], so that reading skips the file.
 const HEADER: &str = "\

@@ -27,23 +27,9 @@ pub enum Format {
 pub fn render_stream(outputs: &[Output], format: Format) -> String {
     match format {
         Format::Yaml => {
-            // Documents are written independently: use every core, then join them in order.
-            use rayon::prelude::*;
-            let texts: Vec<String> = outputs
-                .par_iter()
-                .map(|output| {
-                    let mut text = String::new();
-                    yaml::write_document(&mut text, &output.value);
-                    text
-                })
-                .collect();
-            let mut out = String::with_capacity(texts.iter().map(|t| t.len() + 4).sum());
-            for (i, text) in texts.iter().enumerate() {
-                if i > 0 {
-                    out.push_str("---\n");
-                }
-                out.push_str(text);
-            }
+            let values: Vec<&Value> = outputs.iter().map(|o| &*o.value).collect();
+            let mut out = String::new();
+            yaml::write_stream(&mut out, &values);
             out
         }
         Format::Json => {
@@ -173,9 +159,6 @@ fn reads_back_as(source: &Source, text: &str, outputs: &[&Output]) -> bool {
     }
 }
 
-/// Rebuilds a file's text keeping the exact text of unchanged documents. `None` when the file
-/// cannot be cut into one chunk per document (directives, `...` markers, `kind: List` items,
-/// documents that start on their `---` line), in which case the caller writes it anew.
 /// How [`splice`] rewrites a changed document.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Edits {
@@ -185,6 +168,10 @@ enum Edits {
     Documents,
 }
 
+/// Rebuilds a file's text keeping the exact text of unchanged documents. `None` when the file
+/// cannot be cut into one chunk per document (directives, `...` markers, `kind: List` items,
+/// documents that start on their `---` line, a carriage return that is not part of a line
+/// end), in which case the caller writes it anew.
 fn splice(
     source: &Source,
     documents: &[Document],

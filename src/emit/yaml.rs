@@ -20,13 +20,34 @@ pub fn write_document(out: &mut String, value: &Value) {
 }
 
 /// Writes a stream: documents separated by `---\n` lines (no leading `---` before the first,
-/// none after the last).
+/// none after the last). Long streams are written on every core, document by document, and
+/// joined in order.
 pub fn write_stream(out: &mut String, docs: &[&Value]) {
-    for (i, doc) in docs.iter().enumerate() {
+    const PARALLEL_FROM: usize = 64;
+    if docs.len() < PARALLEL_FROM {
+        for (i, doc) in docs.iter().enumerate() {
+            if i > 0 {
+                out.push_str("---\n");
+            }
+            write_document(out, doc);
+        }
+        return;
+    }
+    use rayon::prelude::*;
+    let texts: Vec<String> = docs
+        .par_iter()
+        .map(|doc| {
+            let mut text = String::new();
+            write_document(&mut text, doc);
+            text
+        })
+        .collect();
+    out.reserve(texts.iter().map(|t| t.len() + 4).sum());
+    for (i, text) in texts.iter().enumerate() {
         if i > 0 {
             out.push_str("---\n");
         }
-        write_document(out, doc);
+        out.push_str(text);
     }
 }
 

@@ -7,12 +7,11 @@
 pub mod host;
 pub mod selector;
 
-use crate::load::Lookup as _;
 use rustc_hash::FxHashMap as HashMap;
 
 use serde_json::{Map, Value};
 
-use crate::load::Document;
+use crate::load::{Document, Lookup as _};
 use host::{ServiceHost, same_namespace};
 
 /// The resource kinds rolloutify reads, recognised by API group and kind.

@@ -168,7 +168,7 @@ impl Document {
     }
 
     /// The objects of a `kind: List`, each with the positions of its own subtree.
-    pub fn list_items(self) -> Vec<Document> {
+    pub fn list_items(&self) -> Vec<Document> {
         let SpanTree::Mapping(_, entries) = &*self.spans else {
             return Vec::new();
         };

@@ -214,13 +214,9 @@ pub fn load(inputs: &[Input], options: &LoadOptions) -> Result<Loaded, LoadError
 
 /// Reads standard input whole, within the limits.
 pub fn read_stdin(limits: &Limits) -> Result<Source, LoadError> {
-    read_stream(std::io::stdin().lock(), limits)
-}
-
-/// Reads a stream whole as the text of standard input, within the limits.
-pub fn read_stream(reader: impl Read, limits: &Limits) -> Result<Source, LoadError> {
     let mut bytes = Vec::new();
-    reader
+    std::io::stdin()
+        .lock()
         .take(limits.max_file_bytes.saturating_add(1))
         .read_to_end(&mut bytes)
         .map_err(|source| LoadError::Read {

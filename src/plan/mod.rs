@@ -3,13 +3,12 @@
 pub mod settings;
 pub mod steps;
 
-use crate::load::Lookup as _;
 use serde_json::Value;
 
 use crate::config::{AppMatch, Config};
 use crate::finding::{Finding, Severity};
 use crate::index::{App, Index, Kind};
-use crate::load::FieldPath;
+use crate::load::{FieldPath, Lookup as _};
 use settings::{CONVERT_ANNOTATION, Settings, SettingsError, SettingsPatch};
 
 /// What the user asked for, beyond the input.

@@ -15,10 +15,10 @@ pub mod resource_list;
 use std::sync::Arc;
 
 use crate::config::{Config, ConfigError};
-use crate::convert::{self, Conversion, ConvertError};
+use crate::convert::{self, ConvertError};
 use crate::emit::{self, Format};
 use crate::finding::Finding;
-use crate::load::{self, Limits, LoadError, Loaded, Source};
+use crate::load::{self, Limits, LoadError, Source};
 use crate::plan::ConvertOptions;
 
 /// Why a plugin could not hand on a converted stream.
@@ -73,33 +73,20 @@ pub fn kustomize_transform(
     config: Config,
     limits: &Limits,
 ) -> Result<Transformed, PluginError> {
-    let source = Arc::new(input);
-    let documents = load::parse_source(&source, limits)?;
-    let (_, conversion) = convert_checked(
-        Loaded {
-            sources: vec![source],
-            documents,
-        },
-        config,
-    )?;
-    Ok(Transformed {
-        text: emit::render_stream(&conversion.outputs, Format::Yaml),
-        findings: conversion.findings,
-    })
-}
-
-/// Converts `loaded` as `config` says, and refuses output that would not pass validation.
-fn convert_checked(loaded: Loaded, config: Config) -> Result<(Loaded, Conversion), PluginError> {
+    let documents = load::parse_source(&Arc::new(input), limits)?;
     let options = ConvertOptions {
         config,
         ..ConvertOptions::default()
     };
-    let conversion = convert::convert(&loaded.documents, &options)?;
-    let invalid = crate::validate::check_conversion(&loaded.documents, &conversion);
+    let conversion = convert::convert(&documents, &options)?;
+    let invalid = crate::validate::check_conversion(&documents, &conversion);
     if !invalid.is_empty() {
         return Err(PluginError::Invalid(invalid));
     }
-    Ok((loaded, conversion))
+    Ok(Transformed {
+        text: emit::render_stream(&conversion.outputs, Format::Yaml),
+        findings: conversion.findings,
+    })
 }
 
 #[cfg(test)]

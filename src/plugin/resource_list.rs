@@ -7,7 +7,6 @@
 //! AnalysisTemplate) goes to the file of the resource it was made from: it gets that file's
 //! `path` annotations and no `index` or `id`, which the host assigns.
 
-use crate::load::Lookup as _;
 use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
@@ -17,7 +16,7 @@ use crate::config::{self, Config};
 use crate::convert::{self, Conversion, Origin};
 use crate::emit::yaml;
 use crate::finding::{Finding, Severity};
-use crate::load::{self, Document, Limits, Source};
+use crate::load::{self, Document, Limits, Lookup as _, Source};
 use crate::plan::ConvertOptions;
 use crate::validate::{self, ValidateOptions};
 
@@ -80,7 +79,7 @@ pub fn run(input: Source, limits: &Limits) -> Result<FunctionOutput, PluginError
         None | Some(Value::Null) => Vec::new(),
         Some(Value::Array(_)) => {
             load::check_items(&source, &list)?;
-            list.clone().list_items()
+            list.list_items()
         }
         Some(_) => return Err(not_a_list("`items` must be a list".to_owned())),
     };

@@ -2,7 +2,6 @@
 //! `utils/analysis/factory.go` and helpers), that step analysis terminates, and our own
 //! check that conditions survive a Prometheus query that returns no data.
 
-use crate::load::Lookup as _;
 use std::collections::HashSet;
 
 use serde_json::Value;
@@ -11,7 +10,7 @@ use super::value::go_duration;
 use super::{at, references};
 use crate::finding::{Finding, Severity};
 use crate::index::{Index, Kind};
-use crate::load::{Document, FieldPath};
+use crate::load::{Document, FieldPath, Lookup as _};
 
 const PROVIDERS: [&str; 16] = [
     "prometheus",

@@ -4,13 +4,12 @@
 //! subsets), and no other destination may carry weight in those routes. Plus Istio's own
 //! rule that weighted destinations add up to 100.
 
-use crate::load::Lookup as _;
 use serde_json::Value;
 
 use super::at;
 use crate::finding::{Finding, Severity};
 use crate::index::{Index, Kind, RouteKind};
-use crate::load::{Document, FieldPath};
+use crate::load::{Document, FieldPath, Lookup as _};
 
 /// What the destinations of a managed route must name.
 struct Targets<'a> {

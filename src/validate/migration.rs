@@ -2,13 +2,12 @@
 //! autoscaler still pointing at a Deployment a Rollout replaced, and a DestinationRule whose
 //! traffic policy does not reach the new canary and stable hosts.
 
-use crate::load::Lookup as _;
 use serde_json::Value;
 
 use crate::finding::{Finding, Severity};
 use crate::index::host::ServiceHost;
 use crate::index::{Index, Kind};
-use crate::load::FieldPath;
+use crate::load::{FieldPath, Lookup as _};
 
 pub fn check(index: &Index, findings: &mut Vec<Finding>) {
     check_autoscalers(index, findings);

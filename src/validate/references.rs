@@ -3,13 +3,12 @@
 //! arguments. Resources that are not in the input may live in the cluster: those are
 //! warnings, not errors.
 
-use crate::load::Lookup as _;
 use serde_json::{Map, Value};
 
 use super::at;
 use crate::finding::{Finding, Severity};
 use crate::index::{Index, Kind};
-use crate::load::{Document, FieldPath};
+use crate::load::{Document, FieldPath, Lookup as _};
 
 /// The pod labels of a Rollout: its template's, or those of the Deployment it references.
 pub fn pod_labels(index: &Index, rollout: &Document) -> Option<Map<String, Value>> {

@@ -1,14 +1,13 @@
 //! The controller's checks of a Rollout spec on its own (Argo Rollouts'
 //! `pkg/apis/rollouts/validation/validation.go`), with its messages.
 
-use crate::load::Lookup as _;
 use serde_json::Value;
 
 use super::at;
 use super::value::{duration_seconds, int_or_percent};
 use crate::finding::{Finding, Severity};
 use crate::index::selector::label_selector_selects;
-use crate::load::{Document, FieldPath};
+use crate::load::{Document, FieldPath, Lookup as _};
 
 const MISSING_FIELD: &str = "Rollout has missing field";
 const INVALID_STEP: &str =

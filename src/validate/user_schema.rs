@@ -3,7 +3,6 @@
 //! `--schema-location` (kubeconform-style templates, or the CRDs-catalog layout
 //! `{group}/{kind}_{version}.json`). They take precedence over the bundled schemas.
 
-use crate::load::Lookup as _;
 use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -13,7 +12,7 @@ use serde_json::{Map, Value, json};
 
 use super::schema::findings_for;
 use crate::finding::Finding;
-use crate::load::{self, Document, Limits};
+use crate::load::{self, Document, Limits, Lookup as _};
 
 /// Why a user schema could not be used.
 #[derive(Debug, thiserror::Error)]
