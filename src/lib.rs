@@ -8,7 +8,8 @@
 //! (YAML/JSON text, files edited and written atomically) and [`diff`] (patches, summaries).
 //! At the edge, [`report`] renders findings for their consumers, [`cli`] maps the command
 //! line onto these steps, and [`plugin`] runs them inside kustomize and KRM function hosts.
-//! [`config`] reads the `Rolloutify` file, [`finding`] is what every step reports, and
+//! [`partition`] runs the same steps file by file on large trees, so that memory follows
+//! the output rather than the input. [`config`] reads the `Rolloutify` file, [`finding`] is what every step reports, and
 //! [`yaml11`] is how Kubernetes reads a plain scalar.
 
 pub mod cli;
@@ -19,6 +20,7 @@ pub mod emit;
 pub mod finding;
 pub mod index;
 pub mod load;
+pub mod partition;
 pub mod plan;
 pub mod plugin;
 pub mod report;

@@ -10,7 +10,7 @@ use super::{Outcome, Streams, report_failure};
 use crate::config::{self, AppMatch};
 use crate::convert::{self, Conversion};
 use crate::emit::{self, FileOutput};
-use crate::finding::Severity;
+use crate::finding::{Finding, Severity};
 use crate::load::{self, Input, Loaded};
 use crate::plan::ConvertOptions;
 use crate::plan::settings::{AnalysisPatch, Mode, Settings, SettingsPatch};
@@ -169,41 +169,12 @@ impl ConversionFlags {
                 "give files or directories, or pipe manifests to standard input (-)",
             ));
         }
-        let flags = self.settings().map_err(|message| {
-            report_failure(
-                streams.stderr,
-                &format!("invalid flag: {message}"),
-                "see --help",
-            )
-        })?;
-        let config = match &self.config {
-            Some(path) => config::read(path)
-                .map_err(|error| report_failure(streams.stderr, &error, error.hint()))?,
-            None => config::Config::default(),
-        };
-        let options = ConvertOptions {
-            config,
-            flags,
-            select: self
-                .select
-                .iter()
-                .map(|s| AppMatch::parse_selector(s))
-                .collect(),
-        };
+        let options = self.options(streams)?;
         let loaded = load::load(&inputs, &self.input.load_options())
             .map_err(|error| report_failure(streams.stderr, &error, error.hint()))?;
         let conversion = convert::convert(&loaded.documents, &options)
             .map_err(|error| report_failure(streams.stderr, &error, error.hint()))?;
-        for finding in &conversion.findings {
-            let shown = match finding.severity {
-                Severity::Error => true,
-                Severity::Warning => !self.quiet,
-                Severity::Note => self.verbose,
-            };
-            if shown {
-                let _ = writeln!(streams.stderr, "{finding}");
-            }
-        }
+        self.print_findings(&conversion.findings, streams);
         let (invalid, rendered) = rayon::join(
             || crate::validate::check_conversion(&loaded.documents, &conversion),
             || render(&loaded, &conversion),
@@ -224,5 +195,45 @@ impl ConversionFlags {
             return Err(Outcome::Problem);
         }
         Ok((loaded, conversion, rendered))
+    }
+
+    /// The conversion options the flags and the configuration file give; `Err` carries the
+    /// outcome of a failure already reported.
+    pub fn options(&self, streams: &mut Streams) -> Result<ConvertOptions, Outcome> {
+        let flags = self.settings().map_err(|message| {
+            report_failure(
+                streams.stderr,
+                &format!("invalid flag: {message}"),
+                "see --help",
+            )
+        })?;
+        let config = match &self.config {
+            Some(path) => config::read(path)
+                .map_err(|error| report_failure(streams.stderr, &error, error.hint()))?,
+            None => config::Config::default(),
+        };
+        Ok(ConvertOptions {
+            config,
+            flags,
+            select: self
+                .select
+                .iter()
+                .map(|s| AppMatch::parse_selector(s))
+                .collect(),
+        })
+    }
+
+    /// Prints the findings of a conversion that `--quiet` and `--verbose` let through.
+    pub fn print_findings(&self, findings: &[Finding], streams: &mut Streams) {
+        for finding in findings {
+            let shown = match finding.severity {
+                Severity::Error => true,
+                Severity::Warning => !self.quiet,
+                Severity::Note => self.verbose,
+            };
+            if shown {
+                let _ = writeln!(streams.stderr, "{finding}");
+            }
+        }
     }
 }

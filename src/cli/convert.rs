@@ -10,6 +10,7 @@ use super::{Outcome, Streams, report_failure};
 use crate::diff;
 use crate::emit::{self, Format, atomic};
 use crate::load::Input;
+use crate::partition;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
@@ -57,6 +58,20 @@ pub fn run(args: ConvertArgs, streams: &mut Streams) -> Outcome {
         OutputFormat::Yaml => Format::Yaml,
         OutputFormat::Json => Format::Json,
     };
+    // A tree printed as a stream converts part by part, unless that path hands it back.
+    let inputs = args.flags.inputs(streams.stdin_is_terminal);
+    if !writes_files && args.flags.argocd.is_none() && !inputs.is_empty() {
+        let options = match args.flags.options(streams) {
+            Ok(options) => options,
+            Err(outcome) => return outcome,
+        };
+        let load_options = args.flags.input.load_options();
+        if let Some(printed) = partition::convert_printed(&inputs, &load_options, &options, format)
+        {
+            args.flags.print_findings(&printed.findings, streams);
+            return super::print_with(streams, |out| printed.write_to(out));
+        }
+    }
     // Printed: the stream; written or checked: the files.
     let rendered = args.flags.run_then(streams, |loaded, conversion| {
         if writes_files {

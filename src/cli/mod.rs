@@ -149,11 +149,15 @@ fn report_failure(stderr: &mut dyn Write, message: &dyn std::fmt::Display, hint:
 
 /// Prints command output; a closed pipe (`| head`) is not an error.
 fn print(streams: &mut Streams, text: &str) -> Outcome {
-    match streams
-        .stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| streams.stdout.flush())
-    {
+    print_with(streams, |out| out.write_all(text.as_bytes()))
+}
+
+/// Prints what `write` writes on standard output; a closed pipe is no failure.
+fn print_with(
+    streams: &mut Streams,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Outcome {
+    match write(&mut *streams.stdout).and_then(|()| streams.stdout.flush()) {
         Ok(()) => Outcome::Success,
         Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Outcome::Success,
         Err(error) => report_failure(streams.stderr, &format!("cannot write output: {error}"), ""),

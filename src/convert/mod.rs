@@ -49,6 +49,12 @@ pub struct Conversion {
     pub findings: Vec<Finding>,
     /// `Kind/namespace/name` of each Deployment converted.
     pub converted: Vec<String>,
+    /// Where each finding falls in the order of a run: (0 for planning, 1 for converting,
+    /// the index of the Deployment it is about), alongside `findings`. A run split into
+    /// parts merges their findings by it (see [`crate::partition`]).
+    pub finding_order: Vec<(u8, usize)>,
+    /// The document index of each Deployment converted, alongside `converted`.
+    pub converted_deployments: Vec<usize>,
 }
 
 /// Why a conversion could not be done.
@@ -169,6 +175,16 @@ pub fn convert(
     }
     // Stable: an app's findings keep their order.
     app_findings.sort_by_key(|(app, _)| *app);
+    let mut finding_order: Vec<(u8, usize)> = plan
+        .finding_deployments
+        .iter()
+        .map(|&deployment| (0, deployment))
+        .collect();
+    finding_order.extend(
+        app_findings
+            .iter()
+            .map(|(app, _)| (1, plan.apps[*app].app.deployment)),
+    );
     work.findings = plan.findings;
     work.findings
         .extend(app_findings.into_iter().map(|(_, finding)| finding));
@@ -177,6 +193,7 @@ pub fn convert(
         .iter()
         .map(|app| documents[app.app.deployment].resource_id())
         .collect();
+    let converted_deployments = plan.apps.iter().map(|app| app.app.deployment).collect();
     let mut outputs = Vec::with_capacity(documents.len());
     for (i, document) in documents.iter().enumerate() {
         if let Some(value) = work.replaced.remove(&i) {
@@ -214,6 +231,8 @@ pub fn convert(
         outputs,
         findings: work.findings,
         converted,
+        finding_order,
+        converted_deployments,
     })
 }
 

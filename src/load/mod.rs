@@ -187,11 +187,10 @@ pub fn load(inputs: &[Input], options: &LoadOptions) -> Result<Loaded, LoadError
             Input::Stdin => sources.push(read_stdin(&options.limits)?),
             Input::Path(path) => {
                 for file in walk::files_under(path, options)? {
-                    if seen.insert(file.clone()) {
-                        let source = read_file(&file, &options.limits)?;
-                        if !source.text.starts_with(GENERATED_FRAGMENT_MARKER) {
-                            sources.push(source);
-                        }
+                    if seen.insert(file.clone())
+                        && let Some(source) = read_manifest(&file, &options.limits)?
+                    {
+                        sources.push(source);
                     }
                 }
             }
@@ -210,6 +209,33 @@ pub fn load(inputs: &[Input], options: &LoadOptions) -> Result<Loaded, LoadError
         documents.extend(file?);
     }
     Ok(Loaded { sources, documents })
+}
+
+/// The files `inputs` name, walked and in the order [`load`] reads them, each once; `None`
+/// when standard input is among them.
+pub fn manifest_files(
+    inputs: &[Input],
+    options: &LoadOptions,
+) -> Option<Result<Vec<PathBuf>, LoadError>> {
+    let mut files = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for input in inputs {
+        let Input::Path(path) = input else {
+            return None;
+        };
+        match walk::files_under(path, options) {
+            Ok(found) => files.extend(found.into_iter().filter(|f| seen.insert(f.clone()))),
+            Err(error) => return Some(Err(error)),
+        }
+    }
+    Some(Ok(files))
+}
+
+/// Reads one file as [`load`] does: `None` for the fragments rolloutify writes that are not
+/// manifests.
+pub fn read_manifest(path: &Path, limits: &Limits) -> Result<Option<Source>, LoadError> {
+    let source = read_file(path, limits)?;
+    Ok((!source.text.starts_with(GENERATED_FRAGMENT_MARKER)).then_some(source))
 }
 
 /// Reads standard input whole, within the limits.

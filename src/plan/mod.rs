@@ -36,6 +36,8 @@ pub struct PlannedApp {
 pub struct Plan {
     pub apps: Vec<PlannedApp>,
     pub findings: Vec<Finding>,
+    /// The Deployment each finding is about (by document index), alongside `findings`.
+    pub finding_deployments: Vec<usize>,
 }
 
 /// Why a plan could not be made.
@@ -86,6 +88,7 @@ pub fn plan(index: &Index, options: &ConvertOptions) -> Result<Plan, PlanError> 
             .unwrap_or_default();
         let annotation_path = FieldPath::parse("metadata.annotations").key(CONVERT_ANNOTATION);
         if annotations.get(CONVERT_ANNOTATION).and_then(Value::as_str) == Some("false") {
+            plan.finding_deployments.push(deployment);
             plan.findings.push(Finding::at(
                 doc,
                 &annotation_path,
@@ -98,6 +101,7 @@ pub fn plan(index: &Index, options: &ConvertOptions) -> Result<Plan, PlanError> 
         if let Some(rollout) = index.rollout_for(deployment) {
             let rollout = &documents[rollout];
             let already = rollout.str_at("/spec/workloadRef/name") == Some(doc.name());
+            plan.finding_deployments.push(deployment);
             plan.findings.push(Finding::at(
                 doc,
                 &FieldPath::root().key("metadata").key("name"),
@@ -119,6 +123,7 @@ pub fn plan(index: &Index, options: &ConvertOptions) -> Result<Plan, PlanError> 
         }
         let app = index.app(deployment);
         let Some(service) = primary_service(index, &app) else {
+            plan.finding_deployments.push(deployment);
             plan.findings.push(
                 Finding::at(
                     doc,
@@ -134,6 +139,7 @@ pub fn plan(index: &Index, options: &ConvertOptions) -> Result<Plan, PlanError> 
         let sharing = index.deployments_selected_by(service);
         if sharing.len() > 1 && !explicitly_selected {
             let names: Vec<&str> = sharing.iter().map(|&d| documents[d].name()).collect();
+            plan.finding_deployments.push(deployment);
             plan.findings.push(
                 Finding::at(
                     doc,

@@ -1,0 +1,420 @@
+//! Partition: converting a large tree in parts, so that memory follows the largest part and
+//! the output, not the whole input.
+//!
+//! Each file is read once, in parallel: its documents are summarized ([`links`]: what each
+//! one is and what it refers to) and converted on their own, checked and rendered; then the
+//! parsed documents are dropped. From the summaries, files that refer to each other are
+//! grouped into parts. A part of one file keeps the result it already has; a part of several
+//! files is read again and converted together. The parts merge, document by document, in
+//! input order into exactly the stream that converting the whole input at once prints.
+//!
+//! What this path does not reproduce, it leaves to the whole conversion: any error, output
+//! that would not pass the check, two parts writing different AnalysisTemplates under one
+//! name, standard input. [`convert_printed`] then returns `None`, having printed nothing.
+
+pub mod links;
+pub mod staging;
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use rayon::prelude::*;
+use serde_json::Value;
+
+use crate::convert::{self, Origin};
+use crate::emit::{self, Format, yaml};
+use crate::finding::Finding;
+use crate::load::{self, Document, Input, LoadOptions, Lookup as _};
+use crate::plan::ConvertOptions;
+use links::Summary;
+use staging::{Span, Staging};
+
+/// A converted stream, as [`crate::convert::convert`] and [`emit::render_stream`] give it
+/// for the whole input.
+#[derive(Debug)]
+pub struct Printed {
+    /// The output documents in order, rendered.
+    documents: Vec<Body>,
+    staging: Staging,
+    format: Format,
+    pub findings: Vec<Finding>,
+    /// `Kind/namespace/name` of each Deployment converted, in input order.
+    pub converted: Vec<String>,
+}
+
+impl Printed {
+    /// Writes the stream, document by document: the whole text is never held at once.
+    pub fn write_to(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, out);
+        if self.format == Format::Json && self.documents.is_empty() {
+            out.write_all(emit::render_stream(&[], Format::Json).as_bytes())?;
+            return out.flush();
+        }
+        let (open, separator, close): (&[u8], &[u8], &[u8]) = match self.format {
+            Format::Yaml => (b"", b"---\n", b""),
+            Format::Json => (
+                b"{\n  \"apiVersion\": \"v1\",\n  \"kind\": \"List\",\n  \"items\": [\n",
+                b",\n",
+                b"\n  ]\n}\n",
+            ),
+        };
+        out.write_all(open)?;
+        let mut staged = self.staging.reader();
+        for (i, document) in self.documents.iter().enumerate() {
+            if i > 0 {
+                out.write_all(separator)?;
+            }
+            match document {
+                Body::Staged(span) => staged.copy(*span, &mut out)?,
+                Body::Shared(text) => out.write_all(text.as_bytes())?,
+            }
+        }
+        out.write_all(close)?;
+        out.flush()
+    }
+
+    /// The stream as one text.
+    pub fn text(&self) -> String {
+        let mut text = Vec::new();
+        // Writing to memory cannot fail.
+        let _ = self.write_to(&mut text);
+        String::from_utf8(text).unwrap_or_default()
+    }
+}
+
+/// One output document, rendered.
+#[derive(Debug)]
+struct Chunk {
+    /// The input document (index within its part) it replaces or follows.
+    document: usize,
+    body: Body,
+    /// `(namespace, name)` of a new AnalysisTemplate: parts may each make the shared one.
+    template: Option<TemplateKey>,
+}
+
+/// A rendered document: staged, or (an AnalysisTemplate) shared between parts.
+#[derive(Debug, Clone)]
+enum Body {
+    Staged(Span),
+    Shared(Arc<str>),
+}
+
+type TemplateKey = (Option<String>, String);
+
+/// The AnalysisTemplates parts have made so far, as made and rendered: a part that makes
+/// the same one again shares the text, so that the thousand apps of a namespace render and
+/// hold their template once.
+type Templates = Mutex<HashMap<TemplateKey, (Value, Arc<str>)>>;
+
+/// What the parts of one run share.
+#[derive(Default)]
+struct Shared {
+    staging: Staging,
+    templates: Templates,
+}
+
+/// What converting one part gave.
+#[derive(Debug, Default)]
+struct Part {
+    chunks: Vec<Chunk>,
+    /// With the order key of each: (phase, Deployment's document index within the part).
+    findings: Vec<((u8, usize), Finding)>,
+    converted: Vec<(usize, String)>,
+}
+
+/// One file after the first reading.
+struct FileRead {
+    summaries: Vec<Summary>,
+    documents: usize,
+    /// The file converted on its own; `None` if that failed (then it matters only if the
+    /// file is a part by itself).
+    alone: Option<Part>,
+}
+
+/// Converts `inputs` part by part and renders the stream in `format`; `None` when the
+/// whole conversion must run instead (see the module documentation).
+pub fn convert_printed(
+    inputs: &[Input],
+    load_options: &LoadOptions,
+    options: &ConvertOptions,
+    format: Format,
+) -> Option<Printed> {
+    let files = load::manifest_files(inputs, load_options)?.ok()?;
+    let shared = Shared::default();
+    let read: Vec<Option<FileRead>> = files
+        .par_iter()
+        .map(|path| {
+            let documents = read_documents(std::slice::from_ref(path), load_options)?;
+            Some(FileRead {
+                summaries: documents.iter().map(links::summarize).collect(),
+                documents: documents.len(),
+                alone: convert_part(&documents, options, format, &shared),
+            })
+        })
+        .collect();
+    let mut read: Vec<FileRead> = read.into_iter().collect::<Option<_>>()?;
+    let mut first_document = Vec::with_capacity(read.len());
+    let mut total = 0;
+    for file in &read {
+        first_document.push(total);
+        total += file.documents;
+    }
+    let summaries: Vec<Vec<Summary>> = read
+        .iter_mut()
+        .map(|file| std::mem::take(&mut file.summaries))
+        .collect();
+    let parts = links::parts(&summaries);
+    drop(summaries);
+    // Parts of one file have their result; the others are read again, together.
+    let mut alone: Vec<Option<Part>> = read.into_iter().map(|file| file.alone).collect();
+    let work: Vec<(Vec<usize>, Option<Part>)> = parts
+        .into_iter()
+        .map(|part_files| {
+            let done = match part_files[..] {
+                [file] => alone[file].take(),
+                _ => None,
+            };
+            (part_files, done)
+        })
+        .collect();
+    drop(alone);
+    let done: Vec<Option<(Vec<usize>, Part)>> = work
+        .into_par_iter()
+        .map(|(part_files, part)| {
+            let part = match part {
+                Some(part) => part,
+                None if part_files.len() == 1 => return None,
+                None => {
+                    let paths: Vec<PathBuf> =
+                        part_files.iter().map(|&f| files[f].clone()).collect();
+                    convert_part(
+                        &read_documents(&paths, load_options)?,
+                        options,
+                        format,
+                        &shared,
+                    )?
+                }
+            };
+            Some((part_files, part))
+        })
+        .collect();
+    let done: Vec<(Vec<usize>, Part)> = done.into_iter().collect::<Option<_>>()?;
+    let documents_per_file = read_counts(&first_document, total);
+    merge(
+        done,
+        &first_document,
+        &documents_per_file,
+        shared.staging,
+        format,
+    )
+}
+
+fn read_counts(first_document: &[usize], total: usize) -> Vec<usize> {
+    first_document
+        .iter()
+        .enumerate()
+        .map(|(i, &first)| first_document.get(i + 1).copied().unwrap_or(total) - first)
+        .collect()
+}
+
+/// Reads and parses files as [`load::load`] does; `None` on any error (the whole
+/// conversion reports it).
+fn read_documents(paths: &[PathBuf], options: &LoadOptions) -> Option<Vec<Document>> {
+    let mut documents = Vec::new();
+    for path in paths {
+        let Some(source) = load::read_manifest(path, &options.limits).ok()? else {
+            continue;
+        };
+        documents.extend(load::parse_source(&Arc::new(source), &options.limits).ok()?);
+    }
+    Some(documents)
+}
+
+/// Converts, checks and renders the documents of one part, staging the text; `None` if
+/// converting fails, the output would not pass the check or the text cannot be staged.
+fn convert_part(
+    documents: &[Document],
+    options: &ConvertOptions,
+    format: Format,
+    shared: &Shared,
+) -> Option<Part> {
+    let conversion = convert::convert(documents, options).ok()?;
+    if !crate::validate::check_conversion(documents, &conversion).is_empty() {
+        return None;
+    }
+    // The part's documents are rendered into one text, staged at once: spans are first
+    // within the text, then within the staging.
+    let mut text = String::new();
+    let mut chunks: Vec<Chunk> = Vec::with_capacity(conversion.outputs.len());
+    for output in &conversion.outputs {
+        let (document, added) = match output.origin {
+            Origin::Input { document, .. } => (document, false),
+            Origin::Added { after } => (after, true),
+        };
+        if added && output.value.lookup("/kind").and_then(Value::as_str) == Some("AnalysisTemplate")
+        {
+            let key = template_key(&output.value);
+            let body = Body::Shared(shared_template(shared, &key, &output.value, format));
+            chunks.push(Chunk {
+                document,
+                body,
+                template: Some(key),
+            });
+            continue;
+        }
+        let start = text.len();
+        render(&mut text, &output.value, format);
+        chunks.push(Chunk {
+            document,
+            body: Body::Staged(Span {
+                start: start as u64,
+                len: (text.len() - start) as u64,
+            }),
+            template: None,
+        });
+    }
+    let base = shared.staging.append(text.as_bytes()).ok()?;
+    for chunk in &mut chunks {
+        if let Body::Staged(span) = &mut chunk.body {
+            span.start += base;
+        }
+    }
+    Some(Part {
+        chunks,
+        findings: conversion
+            .finding_order
+            .into_iter()
+            .zip(conversion.findings)
+            .collect(),
+        converted: conversion
+            .converted_deployments
+            .into_iter()
+            .zip(conversion.converted)
+            .collect(),
+    })
+}
+
+/// `(namespace, name)` of a resource.
+fn template_key(value: &Value) -> TemplateKey {
+    (
+        value
+            .lookup("/metadata/namespace")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        value
+            .lookup("/metadata/name")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned(),
+    )
+}
+
+/// The rendered text of a new AnalysisTemplate: the one another part rendered if it made
+/// the same, else rendered here (and kept for the parts after, if it is the first).
+fn shared_template(shared: &Shared, key: &TemplateKey, value: &Value, format: Format) -> Arc<str> {
+    let mut made = shared
+        .templates
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    if let Some((first, text)) = made.get(key) {
+        if first == value {
+            return Arc::clone(text);
+        }
+        // Different: merging hands the run to the whole conversion.
+        let mut text = String::new();
+        render(&mut text, value, format);
+        return text.into();
+    }
+    let mut text = String::new();
+    render(&mut text, value, format);
+    let text: Arc<str> = text.into();
+    made.insert(key.clone(), (value.clone(), Arc::clone(&text)));
+    text
+}
+
+/// Appends one document as it appears in the stream: YAML as is, JSON as an item of the
+/// `List`.
+fn render(text: &mut String, value: &Value, format: Format) {
+    match format {
+        Format::Yaml => yaml::write_document(text, value),
+        Format::Json => {
+            let pretty = serde_json::to_string_pretty(value).unwrap_or_default();
+            for (i, line) in pretty.lines().enumerate() {
+                if i > 0 {
+                    text.push('\n');
+                }
+                text.push_str("    ");
+                text.push_str(line);
+            }
+        }
+    }
+}
+
+/// The parts' results in input order: documents, findings and conversions ordered as the
+/// whole conversion orders them, AnalysisTemplates made by several parts kept once (where
+/// the first app that needs it is); `None` if two parts made different ones of one name.
+fn merge(
+    parts: Vec<(Vec<usize>, Part)>,
+    first_document: &[usize],
+    documents_per_file: &[usize],
+    staging: Staging,
+    format: Format,
+) -> Option<Printed> {
+    let mut chunks: Vec<((usize, usize, usize), Chunk)> = Vec::new();
+    let mut findings: Vec<((u8, usize), usize, Finding)> = Vec::new();
+    let mut converted: Vec<(usize, String)> = Vec::new();
+    for (number, (files, part)) in parts.into_iter().enumerate() {
+        // A part's documents are its files' documents, in file order.
+        let mut global = Vec::new();
+        for &file in &files {
+            global.extend(first_document[file]..first_document[file] + documents_per_file[file]);
+        }
+        let at = |document: usize| global.get(document).copied().unwrap_or(usize::MAX);
+        chunks.extend(
+            part.chunks
+                .into_iter()
+                .enumerate()
+                .map(|(i, chunk)| ((at(chunk.document), number, i), chunk)),
+        );
+        findings.extend(
+            part.findings
+                .into_iter()
+                .enumerate()
+                .map(|(i, ((phase, deployment), finding))| ((phase, at(deployment)), i, finding)),
+        );
+        converted.extend(
+            part.converted
+                .into_iter()
+                .map(|(deployment, id)| (at(deployment), id)),
+        );
+    }
+    chunks.sort_unstable_by_key(|(key, _)| *key);
+    findings.sort_by_key(|(key, i, _)| (*key, *i));
+    converted.sort_by_key(|(deployment, _)| *deployment);
+    let mut templates: HashMap<TemplateKey, Body> = HashMap::new();
+    let mut documents: Vec<Body> = Vec::with_capacity(chunks.len());
+    for (_, chunk) in chunks {
+        if let (Some(key), Body::Shared(text)) = (chunk.template, &chunk.body) {
+            match templates.get(&key) {
+                Some(Body::Shared(first)) if **first == **text => continue,
+                Some(_) => return None,
+                None => {
+                    templates.insert(key, chunk.body.clone());
+                }
+            }
+        }
+        documents.push(chunk.body);
+    }
+    Some(Printed {
+        documents,
+        staging,
+        format,
+        findings: findings
+            .into_iter()
+            .map(|(_, _, finding)| finding)
+            .collect(),
+        converted: converted.into_iter().map(|(_, id)| id).collect(),
+    })
+}

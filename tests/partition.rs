@@ -1,0 +1,315 @@
+//! Converting a tree part by part ([`rolloutify::partition`]) prints exactly what converting
+//! the whole input at once prints: the same stream in YAML and JSON, the same findings in the
+//! same order, the same Deployments converted. Checked on the test data, the seed scenarios
+//! and the corpus as they are and with every document moved to a file of its own (so that
+//! what ties an app together crosses files), and on trees made to tie parts in every way
+//! `partition::links` knows.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use rolloutify::config::{self, AppMatch};
+use rolloutify::emit::{self, Format, yaml};
+use rolloutify::load::{self, Input, LoadOptions};
+use rolloutify::plan::ConvertOptions;
+use rolloutify::{convert, partition, validate};
+
+/// Stream, findings and conversions.
+type Printed = (String, Vec<String>, Vec<String>);
+
+fn whole(inputs: &[Input], options: &ConvertOptions, format: Format) -> Option<Printed> {
+    let loaded = load::load(inputs, &LoadOptions::default()).ok()?;
+    let conversion = convert::convert(&loaded.documents, options).ok()?;
+    if !validate::check_conversion(&loaded.documents, &conversion).is_empty() {
+        return None;
+    }
+    Some((
+        emit::render_stream(&conversion.outputs, format),
+        conversion
+            .findings
+            .iter()
+            .map(ToString::to_string)
+            .collect(),
+        conversion.converted,
+    ))
+}
+
+fn parted(inputs: &[Input], options: &ConvertOptions, format: Format) -> Option<Printed> {
+    let printed = partition::convert_printed(inputs, &LoadOptions::default(), options, format)?;
+    Some((
+        printed.text(),
+        printed.findings.iter().map(ToString::to_string).collect(),
+        printed.converted,
+    ))
+}
+
+/// Asserts both ways print the same; whether the parts did it (rather than handing the run
+/// back to the whole conversion).
+fn assert_same(label: &str, inputs: &[Input], options: &ConvertOptions) -> bool {
+    let mut taken = true;
+    for format in [Format::Yaml, Format::Json] {
+        match parted(inputs, options, format) {
+            Some(parts) => {
+                let all = whole(inputs, options, format).unwrap_or_else(|| {
+                    panic!("{label}: the parts converted what the whole did not")
+                });
+                assert_eq!(parts.1, all.1, "{label} ({format:?}): findings");
+                assert_eq!(parts.2, all.2, "{label} ({format:?}): converted");
+                if parts.0 != all.0 {
+                    let diff = similar::TextDiff::from_lines(&all.0, &parts.0)
+                        .unified_diff()
+                        .header("whole", "parts")
+                        .to_string();
+                    panic!("{label} ({format:?}): streams differ\n{diff}");
+                }
+            }
+            None => taken = false,
+        }
+    }
+    taken
+}
+
+/// A copy of the manifests under `path` with each document in a file of its own.
+fn one_document_per_file(path: &Path, into: &Path) -> bool {
+    let Ok(loaded) = load::load(&[Input::Path(path.to_owned())], &LoadOptions::default()) else {
+        return false;
+    };
+    fs::create_dir_all(into).expect("write the test tree");
+    for (i, document) in loaded.documents.iter().enumerate() {
+        let mut text = String::new();
+        yaml::write_document(&mut text, &document.value);
+        fs::write(into.join(format!("doc-{i:04}.yaml")), text).expect("write the test tree");
+    }
+    true
+}
+
+fn check_tree(label: &str, path: &Path) {
+    let inputs = [Input::Path(path.to_owned())];
+    assert_same(label, &inputs, &ConvertOptions::default());
+    let split = tempfile::tempdir().expect("temporary directory");
+    if one_document_per_file(path, split.path()) {
+        let inputs = [Input::Path(split.path().to_owned())];
+        assert_same(
+            &format!("{label}, a document per file"),
+            &inputs,
+            &ConvertOptions::default(),
+        );
+    }
+}
+
+fn subdirectories(path: &Path) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = fs::read_dir(path)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|path| path.is_dir())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+#[test]
+fn test_data_converts_the_same_in_parts() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata");
+    for dir in subdirectories(&root) {
+        check_tree(&dir.display().to_string(), &dir);
+    }
+}
+
+#[test]
+fn seed_scenarios_and_corpus_convert_the_same_in_parts() {
+    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
+    if !shared.is_dir() {
+        eprintln!("skipped: ../shared is absent");
+        return;
+    }
+    for scenario in subdirectories(&shared.join("seeds/scenarios")) {
+        let before = scenario.join("before.yaml");
+        check_tree(&before.display().to_string(), &before);
+    }
+    for repository in subdirectories(&shared.join("corpus")) {
+        check_tree(&repository.display().to_string(), &repository);
+    }
+}
+
+/// One app: Deployment, Service, VirtualService, optionally HPA and DestinationRule.
+fn app(namespace: &str, name: &str, autoscaled: bool, rule: bool) -> Vec<String> {
+    let mut documents = vec![
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\n  namespace: {namespace}\n\
+             spec:\n  replicas: 2\n  selector:\n    matchLabels:\n      app: {name}\n  template:\n    metadata:\n      labels:\n        app: {name}\n\
+             \x20   spec:\n      containers:\n        - name: app\n          image: registry.example.com/{name}:1.0.0\n          ports:\n            - containerPort: 8080\n"
+        ),
+        format!(
+            "apiVersion: v1\nkind: Service\nmetadata:\n  name: {name}\n  namespace: {namespace}\n\
+             spec:\n  selector:\n    app: {name}\n  ports:\n    - name: http\n      port: 80\n      targetPort: 8080\n"
+        ),
+        format!(
+            "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: {name}\n  namespace: {namespace}\n\
+             spec:\n  hosts:\n    - {name}\n  http:\n    - route:\n        - destination:\n            host: {name}\n"
+        ),
+    ];
+    if autoscaled {
+        documents.push(format!(
+            "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: {name}\n  namespace: {namespace}\n\
+             spec:\n  scaleTargetRef:\n    apiVersion: apps/v1\n    kind: Deployment\n    name: {name}\n  minReplicas: 2\n  maxReplicas: 5\n"
+        ));
+    }
+    if rule {
+        documents.push(format!(
+            "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata:\n  name: {name}\n  namespace: {namespace}\n\
+             spec:\n  host: {name}\n  trafficPolicy:\n    connectionPool:\n      tcp:\n        maxConnections: 100\n"
+        ));
+    }
+    documents
+}
+
+fn write(root: &Path, file: &str, documents: &[String]) {
+    let path = root.join(file);
+    fs::create_dir_all(path.parent().expect("a file in a directory")).expect("write the test tree");
+    fs::write(path, documents.join("---\n")).expect("write the test tree");
+}
+
+/// A monorepo of independent apps, a file each: every file is a part of its own, and the
+/// namespaces' shared AnalysisTemplates come out once, where the whole conversion puts them.
+#[test]
+fn independent_apps_convert_in_parts() {
+    let root = tempfile::tempdir().expect("temporary directory");
+    for i in 0..60 {
+        let namespace = format!("team-{}", i % 4);
+        let name = format!("app-{i:03}");
+        write(
+            root.path(),
+            &format!("{namespace}/{name}.yaml"),
+            &app(&namespace, &name, i % 3 == 0, i % 5 == 0),
+        );
+    }
+    let inputs = [Input::Path(root.path().to_owned())];
+    assert!(assert_same("60 apps", &inputs, &ConvertOptions::default()));
+    let (text, _, converted) =
+        parted(&inputs, &ConvertOptions::default(), Format::Yaml).expect("the parts convert");
+    assert_eq!(converted.len(), 60);
+    assert_eq!(text.matches("kind: AnalysisTemplate").count(), 4);
+    // Selecting some apps: the others stay as they are.
+    let selected = ConvertOptions {
+        select: vec![AppMatch::parse_selector("team-1/app-005")],
+        ..ConvertOptions::default()
+    };
+    assert!(assert_same("60 apps, one selected", &inputs, &selected));
+    let (_, _, converted) = parted(&inputs, &selected, Format::Yaml).expect("the parts convert");
+    assert_eq!(converted, ["Deployment/team-1/app-005"]);
+}
+
+/// Apps whose resources lie in several files, tied in each way links follow.
+#[test]
+fn apps_spread_over_files_convert_in_parts() {
+    let root = tempfile::tempdir().expect("temporary directory");
+    let root = root.path();
+    // Each resource of an app in a file of its own, in different directories.
+    let split = app("shop", "cart", true, true);
+    for (i, document) in split.iter().enumerate() {
+        write(
+            root,
+            &format!("by-kind/{i}/cart.yaml"),
+            std::slice::from_ref(document),
+        );
+    }
+    // One VirtualService routing to two apps, in a file of neither.
+    write(
+        root,
+        "shop/checkout.yaml",
+        &app("shop", "checkout", false, false)[..2],
+    );
+    write(
+        root,
+        "shop/payment.yaml",
+        &app("shop", "payment", false, false)[..2],
+    );
+    write(
+        root,
+        "shop/routes.yaml",
+        &["apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: shop\n  namespace: shop\n\
+           spec:\n  hosts:\n    - shop.example.com\n  http:\n    - name: checkout\n      match:\n        - uri:\n            prefix: /checkout\n\
+           \x20     route:\n        - destination:\n            host: checkout\n    - name: payment\n      route:\n        - destination:\n            host: payment.shop.svc.cluster.local\n"
+            .to_owned()],
+    );
+    // A Service in one file selecting the pods of a Deployment in another, under another name.
+    let mut web = app("media", "web", false, false);
+    web[1] = web[1].replace("name: web\n", "name: frontend\n");
+    web[2] = web[2].replace("web", "frontend");
+    write(root, "media/deployment.yaml", &web[..1]);
+    write(root, "media/service.yaml", &web[1..]);
+    // An AnalysisTemplate already in the input, for the apps of its namespace.
+    write(
+        root,
+        "billing/a.yaml",
+        &app("billing", "invoices", false, false),
+    );
+    write(
+        root,
+        "billing/b.yaml",
+        &app("billing", "ledger", false, false),
+    );
+    write(
+        root,
+        "billing/analysis.yaml",
+        &["apiVersion: argoproj.io/v1alpha1\nkind: AnalysisTemplate\nmetadata:\n  name: istio-canary-health\n  namespace: billing\n\
+           spec:\n  args:\n    - name: service-name\n  metrics:\n    - name: success-rate\n      interval: 1m\n      successCondition: result[0] >= 0.99\n\
+           \x20     provider:\n        prometheus:\n          address: http://prometheus.istio-system:9090\n          query: up{service=\"{{args.service-name}}\"}\n"
+            .to_owned()],
+    );
+    // A DestinationRule for every host of a namespace.
+    write(
+        root,
+        "edge/a.yaml",
+        &app("edge", "gateway-api", false, false),
+    );
+    write(
+        root,
+        "edge/rule.yaml",
+        &["apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata:\n  name: all\n  namespace: edge\n\
+           spec:\n  host: \"*.edge.svc.cluster.local\"\n  trafficPolicy:\n    tls:\n      mode: ISTIO_MUTUAL\n"
+            .to_owned()],
+    );
+    // Files with nothing to convert, and an empty one.
+    write(
+        root,
+        "misc/config.yaml",
+        &["apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cart\n  namespace: shop\ndata:\n  a: \"1\"\n".to_owned()],
+    );
+    fs::write(root.join("misc/empty.yaml"), "").expect("write the test tree");
+    let inputs = [Input::Path(root.to_owned())];
+    assert!(assert_same(
+        "spread apps",
+        &inputs,
+        &ConvertOptions::default()
+    ));
+    let (text, _, converted) =
+        parted(&inputs, &ConvertOptions::default(), Format::Yaml).expect("the parts convert");
+    assert_eq!(converted.len(), 7, "{converted:?}");
+    // The apps of `billing` use the template of the input; the other namespaces get one each.
+    assert_eq!(text.matches("kind: AnalysisTemplate").count(), 4);
+}
+
+/// Apps of one namespace given different analysis settings: if the parts make different
+/// AnalysisTemplates under one name, the whole conversion decides; either way the same.
+#[test]
+fn differing_templates_in_one_namespace_print_the_same() {
+    let root = tempfile::tempdir().expect("temporary directory");
+    write(root.path(), "a.yaml", &app("shop", "cart", false, false));
+    write(root.path(), "b.yaml", &app("shop", "orders", false, false));
+    let config = config::parse(
+        "rolloutify.yaml",
+        "apiVersion: rolloutify.io/v1alpha1\nkind: Rolloutify\napps:\n  - match: {name: orders}\n    analysis: {successRate: 0.5}\n",
+    )
+    .expect("the configuration parses");
+    let options = ConvertOptions {
+        config,
+        ..ConvertOptions::default()
+    };
+    let inputs = [Input::Path(root.path().to_owned())];
+    assert_same("differing templates", &inputs, &options);
+    let (text, _, _) = whole(&inputs, &options, Format::Yaml).expect("the whole converts");
+    assert!(text.contains("name: orders-istio-canary-health"), "{text}");
+}
