@@ -1,6 +1,6 @@
 //! Converting a tree part by part ([`rolloutify::partition`]) prints exactly what converting
 //! the whole input at once prints: the same stream in YAML and JSON, the same findings in the
-//! same order, the same Deployments converted. Checked on the test data, the seed scenarios
+//! same order, the same Deployments converted; validating in parts reports the same. Checked on the test data, the seed scenarios
 //! and the corpus as they are and with every document moved to a file of its own (so that
 //! what ties an app together crosses files), and on trees made to tie parts in every way
 //! `partition::links` knows.
@@ -12,7 +12,8 @@ use rolloutify::config::{self, AppMatch};
 use rolloutify::emit::{self, Format, yaml};
 use rolloutify::load::{self, Input, LoadOptions};
 use rolloutify::plan::ConvertOptions;
-use rolloutify::{convert, partition, validate};
+use rolloutify::validate::ValidateOptions;
+use rolloutify::{convert, partition, report, validate};
 
 /// Stream, findings and conversions.
 type Printed = (String, Vec<String>, Vec<String>);
@@ -83,16 +84,38 @@ fn one_document_per_file(path: &Path, into: &Path) -> bool {
     true
 }
 
+/// Asserts that validating in parts reports what validating the whole input reports;
+/// whether the parts did it.
+fn assert_same_report(label: &str, inputs: &[Input]) -> bool {
+    let options = ValidateOptions::default();
+    let Some(parts) = partition::validate_report(inputs, &LoadOptions::default(), &options) else {
+        return false;
+    };
+    let loaded = load::load(inputs, &LoadOptions::default())
+        .unwrap_or_else(|error| panic!("{label}: the parts validated what does not load: {error}"));
+    let all = validate::validate(&loaded.documents, &options);
+    for format in [report::Format::Json, report::Format::Sarif] {
+        assert_eq!(
+            report::render(&parts, format),
+            report::render(&all, format),
+            "{label}: reports differ"
+        );
+    }
+    true
+}
+
 fn check_tree(label: &str, path: &Path) {
     let inputs = [Input::Path(path.to_owned())];
     assert_same(label, &inputs, &ConvertOptions::default());
+    assert_same_report(label, &inputs);
     let split = tempfile::tempdir().expect("temporary directory");
     if one_document_per_file(path, split.path()) {
+        let label = format!("{label}, a document per file");
         let inputs = [Input::Path(split.path().to_owned())];
-        assert_same(
-            &format!("{label}, a document per file"),
-            &inputs,
-            &ConvertOptions::default(),
+        assert_same(&label, &inputs, &ConvertOptions::default());
+        assert!(
+            assert_same_report(&label, &inputs),
+            "{label}: not validated in parts"
         );
     }
 }
@@ -187,6 +210,7 @@ fn independent_apps_convert_in_parts() {
     }
     let inputs = [Input::Path(root.path().to_owned())];
     assert!(assert_same("60 apps", &inputs, &ConvertOptions::default()));
+    assert!(assert_same_report("60 apps", &inputs));
     let (text, _, converted) =
         parted(&inputs, &ConvertOptions::default(), Format::Yaml).expect("the parts convert");
     assert_eq!(converted.len(), 60);
@@ -285,6 +309,7 @@ fn apps_spread_over_files_convert_in_parts() {
         &inputs,
         &ConvertOptions::default()
     ));
+    assert!(assert_same_report("spread apps", &inputs));
     let (text, _, converted) =
         parted(&inputs, &ConvertOptions::default(), Format::Yaml).expect("the parts convert");
     assert_eq!(converted.len(), 7, "{converted:?}");

@@ -1,13 +1,17 @@
 //! `rolloutify validate`: check manifests offline and report what the controller and Istio
 //! would refuse, in the format the consumer reads.
 
+use std::sync::Arc;
+
 use clap::{Args, ValueEnum};
 
 use super::input::InputFlags;
 use super::{Color, Outcome, Streams, report_failure};
 use crate::finding::Severity;
 use crate::load;
+use crate::partition;
 use crate::report::{self, Format};
+use crate::validate::user_schema::UserSchemas;
 use crate::validate::{self, ValidateOptions};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -64,24 +68,37 @@ pub fn run(args: ValidateArgs, streams: &mut Streams) -> Outcome {
             "give files or directories, or pipe manifests to standard input (-)",
         );
     }
-    let loaded = match load::load(&inputs, &args.input.load_options()) {
-        Ok(loaded) => loaded,
-        Err(error) => return report_failure(streams.stderr, &error, error.hint()),
+    let load_options = args.input.load_options();
+    let user_schemas = UserSchemas::new(&args.crd, &args.schema_location).map(Arc::new);
+    let options = |user_schemas| ValidateOptions {
+        skip: args.skip.clone(),
+        require_schemas: args.require_schemas,
+        user_schemas,
     };
-    let user_schemas =
-        match crate::validate::user_schema::UserSchemas::new(&args.crd, &args.schema_location) {
-            Ok(schemas) => std::sync::Arc::new(schemas),
-            Err(error) => return report_failure(streams.stderr, &error, error.hint()),
-        };
-    let report = validate::validate(
-        &loaded.documents,
-        &ValidateOptions {
-            skip: args.skip.clone(),
-            require_schemas: args.require_schemas,
-            user_schemas,
-        },
-    );
-    super::release(loaded);
+    // A tree validates part by part; errors (and standard input) go the whole way, which
+    // reports them in order.
+    let parted = match &user_schemas {
+        Ok(schemas) => {
+            partition::validate_report(&inputs, &load_options, &options(Arc::clone(schemas)))
+        }
+        Err(_) => None,
+    };
+    let report = match parted {
+        Some(report) => report,
+        None => {
+            let loaded = match load::load(&inputs, &load_options) {
+                Ok(loaded) => loaded,
+                Err(error) => return report_failure(streams.stderr, &error, error.hint()),
+            };
+            let user_schemas = match user_schemas {
+                Ok(schemas) => schemas,
+                Err(error) => return report_failure(streams.stderr, &error, error.hint()),
+            };
+            let report = validate::validate(&loaded.documents, &options(user_schemas));
+            super::release(loaded);
+            report
+        }
+    };
     let color = args.color.enabled();
     let format = match args.output {
         OutputFormat::Text => Format::Text { color },

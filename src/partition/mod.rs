@@ -28,6 +28,8 @@ use crate::emit::{self, Format, yaml};
 use crate::finding::Finding;
 use crate::load::{self, Document, Input, LoadOptions, Lookup as _};
 use crate::plan::ConvertOptions;
+use crate::report::Report;
+use crate::validate::{self, ValidateOptions};
 use links::Summary;
 use staging::{Span, Staging};
 
@@ -125,12 +127,80 @@ struct Part {
 }
 
 /// One file after the first reading.
-struct FileRead {
+struct FileRead<T> {
     summaries: Vec<Summary>,
     documents: usize,
-    /// The file converted on its own; `None` if that failed (then it matters only if the
+    /// The file's result on its own; `None` if that failed (then it matters only if the
     /// file is a part by itself).
-    alone: Option<Part>,
+    alone: Option<T>,
+}
+
+/// The results of a run over parts: each part's files and result, and how many documents
+/// each file holds.
+struct ByParts<T> {
+    parts: Vec<(Vec<usize>, T)>,
+    documents_per_file: Vec<usize>,
+}
+
+/// Runs `work` on the documents of every part of `files`: each file first on its own,
+/// in parallel, keeping the result if the file turns out to be a part by itself; parts of
+/// several files are read again and worked on together. `None` if a file cannot be read
+/// or parsed, or `work` fails on a part.
+fn by_parts<T: Send>(
+    files: &[PathBuf],
+    load_options: &LoadOptions,
+    work: impl Fn(&[Document]) -> Option<T> + Sync,
+) -> Option<ByParts<T>> {
+    let read: Vec<Option<FileRead<T>>> = files
+        .par_iter()
+        .map(|path| {
+            let documents = read_documents(std::slice::from_ref(path), load_options)?;
+            Some(FileRead {
+                summaries: documents.iter().map(links::summarize).collect(),
+                documents: documents.len(),
+                alone: work(&documents),
+            })
+        })
+        .collect();
+    let mut read: Vec<FileRead<T>> = read.into_iter().collect::<Option<_>>()?;
+    let documents_per_file: Vec<usize> = read.iter().map(|file| file.documents).collect();
+    let summaries: Vec<Vec<Summary>> = read
+        .iter_mut()
+        .map(|file| std::mem::take(&mut file.summaries))
+        .collect();
+    let parts = links::parts(&summaries);
+    drop(summaries);
+    let mut alone: Vec<Option<T>> = read.into_iter().map(|file| file.alone).collect();
+    let pending: Vec<(Vec<usize>, Option<T>)> = parts
+        .into_iter()
+        .map(|part_files| {
+            let done = match part_files[..] {
+                [file] => alone[file].take(),
+                _ => None,
+            };
+            (part_files, done)
+        })
+        .collect();
+    drop(alone);
+    let done: Vec<Option<(Vec<usize>, T)>> = pending
+        .into_par_iter()
+        .map(|(part_files, result)| {
+            let result = match result {
+                Some(result) => result,
+                None if part_files.len() == 1 => return None,
+                None => {
+                    let paths: Vec<PathBuf> =
+                        part_files.iter().map(|&f| files[f].clone()).collect();
+                    work(&read_documents(&paths, load_options)?)?
+                }
+            };
+            Some((part_files, result))
+        })
+        .collect();
+    Some(ByParts {
+        parts: done.into_iter().collect::<Option<_>>()?,
+        documents_per_file,
+    })
 }
 
 /// Converts `inputs` part by part and renders the stream in `format`; `None` when the
@@ -143,80 +213,36 @@ pub fn convert_printed(
 ) -> Option<Printed> {
     let files = load::manifest_files(inputs, load_options)?.ok()?;
     let shared = Shared::default();
-    let read: Vec<Option<FileRead>> = files
-        .par_iter()
-        .map(|path| {
-            let documents = read_documents(std::slice::from_ref(path), load_options)?;
-            Some(FileRead {
-                summaries: documents.iter().map(links::summarize).collect(),
-                documents: documents.len(),
-                alone: convert_part(&documents, options, format, &shared),
-            })
-        })
-        .collect();
-    let mut read: Vec<FileRead> = read.into_iter().collect::<Option<_>>()?;
-    let mut first_document = Vec::with_capacity(read.len());
-    let mut total = 0;
-    for file in &read {
-        first_document.push(total);
-        total += file.documents;
-    }
-    let summaries: Vec<Vec<Summary>> = read
-        .iter_mut()
-        .map(|file| std::mem::take(&mut file.summaries))
-        .collect();
-    let parts = links::parts(&summaries);
-    drop(summaries);
-    // Parts of one file have their result; the others are read again, together.
-    let mut alone: Vec<Option<Part>> = read.into_iter().map(|file| file.alone).collect();
-    let work: Vec<(Vec<usize>, Option<Part>)> = parts
-        .into_iter()
-        .map(|part_files| {
-            let done = match part_files[..] {
-                [file] => alone[file].take(),
-                _ => None,
-            };
-            (part_files, done)
-        })
-        .collect();
-    drop(alone);
-    let done: Vec<Option<(Vec<usize>, Part)>> = work
-        .into_par_iter()
-        .map(|(part_files, part)| {
-            let part = match part {
-                Some(part) => part,
-                None if part_files.len() == 1 => return None,
-                None => {
-                    let paths: Vec<PathBuf> =
-                        part_files.iter().map(|&f| files[f].clone()).collect();
-                    convert_part(
-                        &read_documents(&paths, load_options)?,
-                        options,
-                        format,
-                        &shared,
-                    )?
-                }
-            };
-            Some((part_files, part))
-        })
-        .collect();
-    let done: Vec<(Vec<usize>, Part)> = done.into_iter().collect::<Option<_>>()?;
-    let documents_per_file = read_counts(&first_document, total);
-    merge(
-        done,
-        &first_document,
-        &documents_per_file,
-        shared.staging,
-        format,
-    )
+    let done = by_parts(&files, load_options, |documents| {
+        convert_part(documents, options, format, &shared)
+    })?;
+    merge(done, shared.staging, format)
 }
 
-fn read_counts(first_document: &[usize], total: usize) -> Vec<usize> {
-    first_document
-        .iter()
-        .enumerate()
-        .map(|(i, &first)| first_document.get(i + 1).copied().unwrap_or(total) - first)
-        .collect()
+/// Validates `inputs` part by part: the report [`validate::validate`] gives for the whole
+/// input, with memory for one part at a time. `None` when a file cannot be read or parsed
+/// (the whole run reports it) or the input is standard input.
+pub fn validate_report(
+    inputs: &[Input],
+    load_options: &LoadOptions,
+    options: &ValidateOptions,
+) -> Option<Report> {
+    let files = load::manifest_files(inputs, load_options)?.ok()?;
+    let done = by_parts(&files, load_options, |documents| {
+        Some(validate::validate(documents, options))
+    })?;
+    // Each list is sorted over the whole input, as the whole run sorts it.
+    let mut report = Report::default();
+    for (_, part) in done.parts {
+        report.findings.extend(part.findings);
+        report.checked.extend(part.checked);
+        report.skipped.extend(part.skipped);
+    }
+    report.findings.sort();
+    report.findings.dedup();
+    report.checked.sort();
+    report.skipped.sort();
+    Some(report)
 }
 
 /// Reads and parses files as [`load::load`] does; `None` on any error (the whole
@@ -355,13 +381,19 @@ fn render(text: &mut String, value: &Value, format: Format) {
 /// The parts' results in input order: documents, findings and conversions ordered as the
 /// whole conversion orders them, AnalysisTemplates made by several parts kept once (where
 /// the first app that needs it is); `None` if two parts made different ones of one name.
-fn merge(
-    parts: Vec<(Vec<usize>, Part)>,
-    first_document: &[usize],
-    documents_per_file: &[usize],
-    staging: Staging,
-    format: Format,
-) -> Option<Printed> {
+fn merge(done: ByParts<Part>, staging: Staging, format: Format) -> Option<Printed> {
+    let ByParts {
+        parts,
+        documents_per_file,
+    } = done;
+    let first_document: Vec<usize> = documents_per_file
+        .iter()
+        .scan(0, |total, &documents| {
+            let first = *total;
+            *total += documents;
+            Some(first)
+        })
+        .collect();
     let mut chunks: Vec<((usize, usize, usize), Chunk)> = Vec::new();
     let mut findings: Vec<((u8, usize), usize, Finding)> = Vec::new();
     let mut converted: Vec<(usize, String)> = Vec::new();
