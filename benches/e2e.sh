@@ -26,25 +26,25 @@ measure() { # command... → "best-seconds peak-kilobytes" over $runs runs
   echo "$best $peak"
 }
 
-echo "| apps | input MB | floor s | convert s | convert / floor | validate s | floor peak MB | convert peak MB | peak / (2×input+30 MB) |"
-echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+echo "| apps | input MB | floor s | convert s | convert / floor | validate s | budget MB (2×input+30) | floor peak MB | convert peak MB | validate peak MB |"
+echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 declare -A total
 for n in 100 1000 10000; do
   python3 benches/generate.py "$work/apps$n" "$n"
   bytes=$(cat "$work/apps$n"/*/*.yaml | wc -c)
   read -r floor_s floor_kb < <(measure "$floor" "$work/apps$n")
   read -r convert_s convert_kb < <(measure "$bin" convert -q "$work/apps$n")
-  read -r validate_s _ < <(measure "$bin" validate "$work/apps$n")
+  read -r validate_s validate_kb < <(measure "$bin" validate "$work/apps$n")
   total[$n]=$convert_s
-  python3 - "$n" "$bytes" "$floor_s" "$convert_s" "$validate_s" "$floor_kb" "$convert_kb" <<'PY'
+  python3 - "$n" "$bytes" "$floor_s" "$convert_s" "$validate_s" "$floor_kb" "$convert_kb" "$validate_kb" <<'PY'
 import sys
-n, b, f, c, v, fkb, kb = sys.argv[1:]
-b, f, c, v, fkb, kb = int(b), float(f), float(c), float(v), int(fkb), int(kb)
+n, b, f, c, v, fkb, kb, vkb = sys.argv[1:]
+b, f, c, v, fkb, kb, vkb = int(b), float(f), float(c), float(v), int(fkb), int(kb), int(vkb)
 mb = b / 1e6
 budget = 2 * mb + 30
 # /usr/bin/time counts hundredths of a second: below that a ratio means nothing.
 ratio = f"{c / f:.2f}×" if f >= 0.05 else "(too fast to time)"
-print(f"| {n} | {mb:.1f} | {f:.2f} | {c:.2f} | {ratio} | {v:.2f} | {fkb/1000:.0f} | {kb/1000:.0f} | {kb/1000/budget:.2f} |")
+print(f"| {n} | {mb:.1f} | {f:.2f} | {c:.2f} | {ratio} | {v:.2f} | {budget:.0f} | {fkb/1000:.0f} | {kb/1000:.0f} | {vkb/1000:.0f} |")
 PY
 done
 echo

@@ -1,16 +1,18 @@
-//! Partition: converting a large tree in parts, so that memory follows the largest part and
-//! the output, not the whole input.
+//! Partition: converting and validating a large tree in parts, so that memory follows the
+//! largest part, not the whole input or the output.
 //!
 //! Each file is read once, in parallel: its documents are summarized ([`links`]: what each
-//! one is and what it refers to) and converted on their own, checked and rendered; then the
-//! parsed documents are dropped. From the summaries, files that refer to each other are
-//! grouped into parts. A part of one file keeps the result it already has; a part of several
-//! files is read again and converted together. The parts merge, document by document, in
-//! input order into exactly the stream that converting the whole input at once prints.
+//! one is and what it refers to) and converted (or validated) on their own; then the parsed
+//! documents are dropped. From the summaries, files that refer to each other are grouped into
+//! parts. A part of one file keeps the result it already has; a part of several files is read
+//! again and worked on together. Converted parts merge, document by document, in input order
+//! into exactly the stream that converting the whole input at once prints, their text waiting
+//! in [`staging`] meanwhile; validated parts merge into the report of the whole input.
 //!
-//! What this path does not reproduce, it leaves to the whole conversion: any error, output
-//! that would not pass the check, two parts writing different AnalysisTemplates under one
-//! name, standard input. [`convert_printed`] then returns `None`, having printed nothing.
+//! What this path does not reproduce, it leaves to the whole run: any error, output that
+//! would not pass the check, two parts writing different AnalysisTemplates under one name,
+//! standard input. [`convert_printed`] and [`validate_report`] then return `None`, having
+//! printed nothing.
 
 pub mod links;
 pub mod staging;
@@ -145,12 +147,16 @@ struct ByParts<T> {
 /// Runs `work` on the documents of every part of `files`: each file first on its own,
 /// in parallel, keeping the result if the file turns out to be a part by itself; parts of
 /// several files are read again and worked on together. `None` if a file cannot be read
-/// or parsed, or `work` fails on a part.
+/// or parsed, or `work` fails on a part, and for a single file (one part: the whole run
+/// does the same).
 fn by_parts<T: Send>(
     files: &[PathBuf],
     load_options: &LoadOptions,
     work: impl Fn(&[Document]) -> Option<T> + Sync,
 ) -> Option<ByParts<T>> {
+    if files.len() < 2 {
+        return None;
+    }
     let read: Vec<Option<FileRead<T>>> = files
         .par_iter()
         .map(|path| {
