@@ -392,45 +392,20 @@ fn merge(done: ByParts<Part>, staging: Staging, format: Format) -> Option<Printe
         parts,
         documents_per_file,
     } = done;
-    let first_document: Vec<usize> = documents_per_file
-        .iter()
-        .scan(0, |total, &documents| {
-            let first = *total;
-            *total += documents;
-            Some(first)
-        })
-        .collect();
+    let first_document = first_documents(&documents_per_file);
     let mut chunks: Vec<((usize, usize, usize), Chunk)> = Vec::new();
-    let mut findings: Vec<((u8, usize), usize, Finding)> = Vec::new();
-    let mut converted: Vec<(usize, String)> = Vec::new();
+    let mut reported = InRunOrder::default();
     for (number, (files, part)) in parts.into_iter().enumerate() {
-        // A part's documents are its files' documents, in file order.
-        let mut global = Vec::new();
-        for &file in &files {
-            global.extend(first_document[file]..first_document[file] + documents_per_file[file]);
-        }
-        let at = |document: usize| global.get(document).copied().unwrap_or(usize::MAX);
+        let global = part_documents(&files, &first_document, &documents_per_file);
         chunks.extend(
             part.chunks
                 .into_iter()
                 .enumerate()
-                .map(|(i, chunk)| ((at(chunk.document), number, i), chunk)),
+                .map(|(i, chunk)| ((at(&global, chunk.document), number, i), chunk)),
         );
-        findings.extend(
-            part.findings
-                .into_iter()
-                .enumerate()
-                .map(|(i, ((phase, deployment), finding))| ((phase, at(deployment)), i, finding)),
-        );
-        converted.extend(
-            part.converted
-                .into_iter()
-                .map(|(deployment, id)| (at(deployment), id)),
-        );
+        reported.add(&global, part.findings, part.converted);
     }
     chunks.sort_unstable_by_key(|(key, _)| *key);
-    findings.sort_by_key(|(key, i, _)| (*key, *i));
-    converted.sort_by_key(|(deployment, _)| *deployment);
     let mut templates: HashMap<TemplateKey, Body> = HashMap::new();
     let mut documents: Vec<Body> = Vec::with_capacity(chunks.len());
     for (_, chunk) in chunks {
@@ -445,14 +420,77 @@ fn merge(done: ByParts<Part>, staging: Staging, format: Format) -> Option<Printe
         }
         documents.push(chunk.body);
     }
+    let (findings, converted) = reported.finish();
     Some(Printed {
         documents,
         staging,
         format,
-        findings: findings
-            .into_iter()
-            .map(|(_, _, finding)| finding)
-            .collect(),
-        converted: converted.into_iter().map(|(_, id)| id).collect(),
+        findings,
+        converted,
     })
+}
+
+/// The index of each file's first document among all documents.
+fn first_documents(documents_per_file: &[usize]) -> Vec<usize> {
+    documents_per_file
+        .iter()
+        .scan(0, |total, &documents| {
+            let first = *total;
+            *total += documents;
+            Some(first)
+        })
+        .collect()
+}
+
+/// The index among all documents of each document of a part: a part's documents are its
+/// files' documents, in file order.
+fn part_documents(
+    files: &[usize],
+    first_document: &[usize],
+    documents_per_file: &[usize],
+) -> Vec<usize> {
+    files
+        .iter()
+        .flat_map(|&file| first_document[file]..first_document[file] + documents_per_file[file])
+        .collect()
+}
+
+/// The index among all documents of a part's `document`.
+fn at(global: &[usize], document: usize) -> usize {
+    global.get(document).copied().unwrap_or(usize::MAX)
+}
+
+/// Findings and conversions of parts, put in the order of the whole run: planning's first,
+/// then converting's, each by the Deployment they are about, a part's own order kept.
+#[derive(Default)]
+struct InRunOrder {
+    findings: Vec<((u8, usize), usize, Finding)>,
+    converted: Vec<(usize, String)>,
+}
+
+impl InRunOrder {
+    fn add(
+        &mut self,
+        global: &[usize],
+        findings: Vec<((u8, usize), Finding)>,
+        converted: Vec<(usize, String)>,
+    ) {
+        self.findings.extend(findings.into_iter().enumerate().map(
+            |(i, ((phase, deployment), finding))| ((phase, at(global, deployment)), i, finding),
+        ));
+        self.converted.extend(
+            converted
+                .into_iter()
+                .map(|(deployment, id)| (at(global, deployment), id)),
+        );
+    }
+
+    fn finish(mut self) -> (Vec<Finding>, Vec<String>) {
+        self.findings.sort_by_key(|(key, i, _)| (*key, *i));
+        self.converted.sort_by_key(|(deployment, _)| *deployment);
+        (
+            self.findings.into_iter().map(|(_, _, f)| f).collect(),
+            self.converted.into_iter().map(|(_, id)| id).collect(),
+        )
+    }
 }
