@@ -1,6 +1,7 @@
 //! Converting a tree part by part ([`rolloutify::partition`]) prints exactly what converting
 //! the whole input at once prints: the same stream in YAML and JSON, the same findings in the
-//! same order, the same Deployments converted; validating in parts reports the same. Checked on the test data, the seed scenarios
+//! same order, the same Deployments converted; the patch `convert --check` and `diff` print
+//! is the same, and validating in parts reports the same. Checked on the test data, the seed scenarios
 //! and the corpus as they are and with every document moved to a file of its own (so that
 //! what ties an app together crosses files), and on trees made to tie parts in every way
 //! `partition::links` knows.
@@ -13,7 +14,7 @@ use rolloutify::emit::{self, Format, yaml};
 use rolloutify::load::{self, Input, LoadOptions};
 use rolloutify::plan::ConvertOptions;
 use rolloutify::validate::ValidateOptions;
-use rolloutify::{convert, partition, report, validate};
+use rolloutify::{convert, diff, partition, report, validate};
 
 /// Stream, findings and conversions.
 type Printed = (String, Vec<String>, Vec<String>);
@@ -84,6 +85,50 @@ fn one_document_per_file(path: &Path, into: &Path) -> bool {
     true
 }
 
+/// Asserts that the patch `convert --check` prints is the same made in parts; whether the
+/// parts made it.
+fn assert_same_patch(label: &str, inputs: &[Input], options: &ConvertOptions) -> bool {
+    let Some(parts) = partition::patch(inputs, &LoadOptions::default(), options) else {
+        return false;
+    };
+    let loaded = load::load(inputs, &LoadOptions::default())
+        .unwrap_or_else(|error| panic!("{label}: the parts patched what does not load: {error}"));
+    let conversion = convert::convert(&loaded.documents, options).unwrap_or_else(|error| {
+        panic!("{label}: the parts patched what does not convert: {error}")
+    });
+    assert!(
+        validate::check_conversion(&loaded.documents, &conversion).is_empty(),
+        "{label}: the parts patched what fails its check"
+    );
+    let files = emit::render_files(&loaded.sources, &loaded.documents, &conversion);
+    let findings: Vec<String> = parts.findings.iter().map(ToString::to_string).collect();
+    let all: Vec<String> = conversion
+        .findings
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(findings, all, "{label} (patch): findings");
+    assert_eq!(
+        parts.converted, conversion.converted,
+        "{label} (patch): converted"
+    );
+    assert_eq!(
+        parts.changed(),
+        files.iter().filter(|f| f.changed).count(),
+        "{label}: changed files"
+    );
+    let whole = diff::unified(&files);
+    let parted = parts.text();
+    if parted != whole {
+        let diff = similar::TextDiff::from_lines(&whole, &parted)
+            .unified_diff()
+            .header("whole", "parts")
+            .to_string();
+        panic!("{label}: patches differ\n{diff}");
+    }
+    true
+}
+
 /// Asserts that validating in parts reports what validating the whole input reports;
 /// whether the parts did it.
 fn assert_same_report(label: &str, inputs: &[Input]) -> bool {
@@ -107,12 +152,14 @@ fn assert_same_report(label: &str, inputs: &[Input]) -> bool {
 fn check_tree(label: &str, path: &Path) {
     let inputs = [Input::Path(path.to_owned())];
     assert_same(label, &inputs, &ConvertOptions::default());
+    assert_same_patch(label, &inputs, &ConvertOptions::default());
     assert_same_report(label, &inputs);
     let split = tempfile::tempdir().expect("temporary directory");
     if one_document_per_file(path, split.path()) {
         let label = format!("{label}, a document per file");
         let inputs = [Input::Path(split.path().to_owned())];
         assert_same(&label, &inputs, &ConvertOptions::default());
+        assert_same_patch(&label, &inputs, &ConvertOptions::default());
         // One file is one part: the whole run does it.
         let several = fs::read_dir(split.path()).map_or(0, Iterator::count) > 1;
         assert_eq!(
@@ -214,6 +261,15 @@ fn independent_apps_convert_in_parts() {
     let inputs = [Input::Path(root.path().to_owned())];
     assert!(assert_same("60 apps", &inputs, &ConvertOptions::default()));
     assert!(assert_same_report("60 apps", &inputs));
+    assert!(assert_same_patch(
+        "60 apps",
+        &inputs,
+        &ConvertOptions::default()
+    ));
+    let patch = partition::patch(&inputs, &LoadOptions::default(), &ConvertOptions::default())
+        .expect("the parts patch")
+        .text();
+    assert_eq!(patch.matches("+kind: AnalysisTemplate").count(), 4);
     let (text, _, converted) =
         parted(&inputs, &ConvertOptions::default(), Format::Yaml).expect("the parts convert");
     assert_eq!(converted.len(), 60);
@@ -224,6 +280,11 @@ fn independent_apps_convert_in_parts() {
         ..ConvertOptions::default()
     };
     assert!(assert_same("60 apps, one selected", &inputs, &selected));
+    assert!(assert_same_patch(
+        "60 apps, one selected",
+        &inputs,
+        &selected
+    ));
     let (_, _, converted) = parted(&inputs, &selected, Format::Yaml).expect("the parts convert");
     assert_eq!(converted, ["Deployment/team-1/app-005"]);
 }
@@ -313,6 +374,11 @@ fn apps_spread_over_files_convert_in_parts() {
         &ConvertOptions::default()
     ));
     assert!(assert_same_report("spread apps", &inputs));
+    assert!(assert_same_patch(
+        "spread apps",
+        &inputs,
+        &ConvertOptions::default()
+    ));
     let (text, _, converted) =
         parted(&inputs, &ConvertOptions::default(), Format::Yaml).expect("the parts convert");
     assert_eq!(converted.len(), 7, "{converted:?}");
@@ -338,6 +404,7 @@ fn differing_templates_in_one_namespace_print_the_same() {
     };
     let inputs = [Input::Path(root.path().to_owned())];
     assert_same("differing templates", &inputs, &options);
+    assert_same_patch("differing templates", &inputs, &options);
     let (text, _, _) = whole(&inputs, &options, Format::Yaml).expect("the whole converts");
     assert!(text.contains("name: orders-istio-canary-health"), "{text}");
 }

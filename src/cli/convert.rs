@@ -58,15 +58,30 @@ pub fn run(args: ConvertArgs, streams: &mut Streams) -> Outcome {
         OutputFormat::Yaml => Format::Yaml,
         OutputFormat::Json => Format::Json,
     };
-    // A tree printed as a stream converts part by part, unless that path hands it back.
+    // A tree printed or checked converts part by part, unless that path hands it back.
     let inputs = args.flags.inputs(streams.stdin_is_terminal);
-    if !writes_files && args.flags.argocd.is_none() && !inputs.is_empty() {
+    let in_parts = !args.write && args.output_dir.is_none() && args.flags.argocd.is_none();
+    if in_parts && !inputs.is_empty() {
         let options = match args.flags.options(streams) {
             Ok(options) => options,
             Err(outcome) => return outcome,
         };
         let load_options = args.flags.input.load_options();
-        if let Some(printed) = partition::convert_printed(&inputs, &load_options, &options, format)
+        if args.check {
+            if let Some(patched) = partition::patch(&inputs, &load_options, &options) {
+                args.flags.print_findings(&patched.findings, streams);
+                if patched.changed() == 0 {
+                    return Outcome::Success;
+                }
+                let outcome = super::print_with(streams, |out| patched.write_to(out, false));
+                if outcome != Outcome::Success {
+                    return outcome;
+                }
+                report_stale(patched.changed(), args.flags.quiet, streams);
+                return Outcome::Problem;
+            }
+        } else if let Some(printed) =
+            partition::convert_printed(&inputs, &load_options, &options, format)
         {
             args.flags.print_findings(&printed.findings, streams);
             return super::print_with(streams, |out| printed.write_to(out));
@@ -108,13 +123,11 @@ pub fn run(args: ConvertArgs, streams: &mut Streams) -> Outcome {
         if outcome != Outcome::Success {
             return outcome;
         }
-        if !args.flags.quiet {
-            let stale = files.iter().filter(|f| f.changed).count();
-            let _ = writeln!(
-                streams.stderr,
-                "{stale} file(s) would change; run rolloutify convert --write"
-            );
-        }
+        report_stale(
+            files.iter().filter(|f| f.changed).count(),
+            args.flags.quiet,
+            streams,
+        );
         return Outcome::Problem;
     }
     // Extra files (--argocd) go where they were asked for, also with -o.
@@ -152,4 +165,14 @@ fn changed_extra_files(extra: Vec<emit::FileOutput>) -> Vec<(PathBuf, String)> {
         .filter(|f| f.changed)
         .filter_map(|f| Some((f.path()?, f.text)))
         .collect()
+}
+
+/// Says how many files `--check` found out of date.
+fn report_stale(stale: usize, quiet: bool, streams: &mut Streams) {
+    if !quiet {
+        let _ = writeln!(
+            streams.stderr,
+            "{stale} file(s) would change; run rolloutify convert --write"
+        );
+    }
 }

@@ -8,6 +8,7 @@ use super::{Color, Outcome, Streams, report_failure};
 use crate::diff;
 use crate::emit;
 use crate::load::Input;
+use crate::partition;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum DiffFormat {
@@ -50,6 +51,24 @@ pub fn run(args: DiffArgs, streams: &mut Streams) -> Outcome {
             &"a diff needs files to compare with",
             "give file paths; use convert to transform standard input",
         );
+    }
+    // A patch of a tree is made part by part, unless that path hands it back.
+    let inputs = args.flags.inputs(streams.stdin_is_terminal);
+    if args.format == DiffFormat::Patch && args.flags.argocd.is_none() && !inputs.is_empty() {
+        let options = match args.flags.options(streams) {
+            Ok(options) => options,
+            Err(outcome) => return outcome,
+        };
+        let load_options = args.flags.input.load_options();
+        if let Some(patched) = partition::patch(&inputs, &load_options, &options) {
+            args.flags.print_findings(&patched.findings, streams);
+            let paint = args.color.enabled();
+            let outcome = super::print_with(streams, |out| patched.write_to(out, paint));
+            if outcome == Outcome::Success && patched.changed() > 0 && args.exit_code {
+                return Outcome::Problem;
+            }
+            return outcome;
+        }
     }
     let rendered = args.flags.run_then(streams, |loaded, conversion| {
         emit::render_files(&loaded.sources, &loaded.documents, conversion)

@@ -26,6 +26,7 @@ use rayon::prelude::*;
 use serde_json::Value;
 
 use crate::convert::{self, Origin};
+use crate::diff;
 use crate::emit::{self, Format, yaml};
 use crate::finding::Finding;
 use crate::load::{self, Document, Input, LoadOptions, Lookup as _};
@@ -223,6 +224,225 @@ pub fn convert_printed(
         convert_part(documents, options, format, &shared)
     })?;
     merge(done, shared.staging, format)
+}
+
+/// What `convert --write` would change, as the patch [`diff::unified`] gives for the whole
+/// input, made part by part.
+#[derive(Debug)]
+pub struct Patched {
+    /// Each changed file's patch, in input order.
+    patches: Vec<Span>,
+    staging: Staging,
+    pub findings: Vec<Finding>,
+    pub converted: Vec<String>,
+}
+
+impl Patched {
+    /// How many files would change.
+    pub fn changed(&self) -> usize {
+        self.patches.len()
+    }
+
+    /// Writes the patch, file by file; `paint` colours it for a terminal.
+    pub fn write_to(&self, out: &mut dyn Write, paint: bool) -> std::io::Result<()> {
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, out);
+        let mut staged = self.staging.reader();
+        let mut patch = Vec::new();
+        for &span in &self.patches {
+            if paint {
+                patch.clear();
+                staged.copy(span, &mut patch)?;
+                out.write_all(diff::colored(&String::from_utf8_lossy(&patch)).as_bytes())?;
+            } else {
+                staged.copy(span, &mut out)?;
+            }
+        }
+        out.flush()
+    }
+
+    /// The patch as one text.
+    pub fn text(&self) -> String {
+        let mut text = Vec::new();
+        // Writing to memory cannot fail.
+        let _ = self.write_to(&mut text, false);
+        String::from_utf8(text).unwrap_or_default()
+    }
+}
+
+/// What converting one part gave, as patches.
+#[derive(Debug)]
+struct PatchPart {
+    /// Each changed file's patch, by path.
+    patches: Vec<(PathBuf, Span)>,
+    /// The part's new AnalysisTemplates: key and the document (within the part) each
+    /// follows.
+    templates: Vec<(TemplateKey, usize)>,
+    findings: Vec<((u8, usize), Finding)>,
+    converted: Vec<(usize, String)>,
+}
+
+/// Converts `inputs` part by part into the patch `convert --write` would apply; `None` when
+/// the whole conversion must run instead (see the module documentation).
+///
+/// A namespace's shared AnalysisTemplate goes into one file, beside the first app that
+/// uses it, and which part holds that app is known only when all are done. So every part
+/// is first made without the templates it adds; then, for each template, the part with the
+/// first app that adds it (the whole conversion's place for it) is made again with it.
+pub fn patch(
+    inputs: &[Input],
+    load_options: &LoadOptions,
+    options: &ConvertOptions,
+) -> Option<Patched> {
+    let files = load::manifest_files(inputs, load_options)?.ok()?;
+    let staging = Staging::new();
+    let made = Mutex::new(HashMap::new());
+    let done = by_parts(&files, load_options, |documents| {
+        patch_part(documents, options, &staging, &made, &|_| false)
+    })?;
+    let first_document = first_documents(&done.documents_per_file);
+    let globals: Vec<Vec<usize>> = done
+        .parts
+        .iter()
+        .map(|(files, _)| part_documents(files, &first_document, &done.documents_per_file))
+        .collect();
+    // Where each template goes: (document, part).
+    let mut placed: HashMap<&TemplateKey, (usize, usize)> = HashMap::new();
+    for (number, (_, part)) in done.parts.iter().enumerate() {
+        for (key, document) in &part.templates {
+            let here = (at(&globals[number], *document), number);
+            if placed.get(key).is_none_or(|first| here < *first) {
+                placed.insert(key, here);
+            }
+        }
+    }
+    let mut holding: HashMap<usize, Vec<TemplateKey>> = HashMap::new();
+    for (key, (_, number)) in placed {
+        holding.entry(number).or_default().push(key.clone());
+    }
+    let parts: Vec<Option<(usize, PatchPart)>> = done
+        .parts
+        .into_par_iter()
+        .enumerate()
+        .map(|(number, (part_files, part))| {
+            let Some(keys) = holding.get(&number) else {
+                return Some((number, part));
+            };
+            let paths: Vec<PathBuf> = part_files.iter().map(|&f| files[f].clone()).collect();
+            let documents = read_documents(&paths, load_options)?;
+            let keep = |key: &TemplateKey| keys.contains(key);
+            Some((
+                number,
+                patch_part(&documents, options, &staging, &made, &keep)?,
+            ))
+        })
+        .collect();
+    let order: HashMap<&std::path::Path, usize> = files
+        .iter()
+        .enumerate()
+        .map(|(i, path)| (path.as_path(), i))
+        .collect();
+    let mut reported = InRunOrder::default();
+    let mut patches: Vec<(usize, Span)> = Vec::new();
+    for found in parts {
+        let (number, part) = found?;
+        reported.add(&globals[number], part.findings, part.converted);
+        patches.extend(part.patches.into_iter().map(|(path, span)| {
+            (
+                order.get(path.as_path()).copied().unwrap_or(usize::MAX),
+                span,
+            )
+        }));
+    }
+    patches.sort_by_key(|(file, _)| *file);
+    let (findings, converted) = reported.finish();
+    Some(Patched {
+        patches: patches.into_iter().map(|(_, span)| span).collect(),
+        staging,
+        findings,
+        converted,
+    })
+}
+
+/// Converts and checks one part and stages the patch of each file it changes, with the new
+/// AnalysisTemplates `keep` accepts and without the others; `None` if converting fails, the
+/// output would not pass the check, a patch cannot be staged, or a new template differs
+/// from one of the same name another part made (`made`: the whole conversion names them).
+fn patch_part(
+    documents: &[Document],
+    options: &ConvertOptions,
+    staging: &Staging,
+    made: &Mutex<HashMap<TemplateKey, Arc<Value>>>,
+    keep: &(dyn Fn(&TemplateKey) -> bool + Sync),
+) -> Option<PatchPart> {
+    let conversion = convert::convert(documents, options).ok()?;
+    if !validate::check_conversion(documents, &conversion).is_empty() {
+        return None;
+    }
+    let mut templates = Vec::new();
+    let mut written = convert::Conversion::default();
+    for output in &conversion.outputs {
+        if let Origin::Added { after } = output.origin
+            && output.value.lookup("/kind").and_then(Value::as_str) == Some("AnalysisTemplate")
+        {
+            let key = template_key(&output.value);
+            {
+                let mut made = made.lock().unwrap_or_else(PoisonError::into_inner);
+                match made.get(&key) {
+                    Some(first) if **first != *output.value => return None,
+                    Some(_) => {}
+                    None => {
+                        made.insert(key.clone(), Arc::clone(&output.value));
+                    }
+                }
+            }
+            let kept = keep(&key);
+            templates.push((key, after));
+            if !kept {
+                continue;
+            }
+        }
+        written.outputs.push(output.clone());
+    }
+    // The part's files, in order: those its documents come from (a file without documents
+    // has nothing to change).
+    let mut sources: Vec<Arc<load::Source>> = Vec::new();
+    for document in documents {
+        if sources
+            .last()
+            .is_none_or(|last| !Arc::ptr_eq(last, &document.source))
+        {
+            sources.push(Arc::clone(&document.source));
+        }
+    }
+    let mut patches = Vec::new();
+    for file in emit::render_files(&sources, documents, &written) {
+        let Some(path) = file.path().filter(|_| file.changed) else {
+            continue;
+        };
+        let text = diff::unified(std::slice::from_ref(&file));
+        let start = staging.append(text.as_bytes()).ok()?;
+        patches.push((
+            path,
+            Span {
+                start,
+                len: text.len() as u64,
+            },
+        ));
+    }
+    Some(PatchPart {
+        patches,
+        templates,
+        findings: conversion
+            .finding_order
+            .into_iter()
+            .zip(conversion.findings)
+            .collect(),
+        converted: conversion
+            .converted_deployments
+            .into_iter()
+            .zip(conversion.converted)
+            .collect(),
+    })
 }
 
 /// Validates `inputs` part by part: the report [`validate::validate`] gives for the whole
