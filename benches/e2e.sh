@@ -19,15 +19,15 @@ measure() { # command... → "best-seconds peak-kilobytes" over $runs runs
   local best="" peak=0 s kb
   for _ in $(seq "$runs"); do
     /usr/bin/time -f "%e %M" -o "$work/time" "$@" >/dev/null 2>"$work/err" || true
-    read -r s kb < "$work/time"
+    read -r s kb < <(tail -n 1 "$work/time")  # after "Command exited with non-zero status"
     if [ -z "$best" ] || python3 -c "import sys; sys.exit(0 if $s < $best else 1)"; then best=$s; fi
     [ "$kb" -gt "$peak" ] && peak=$kb
   done
   echo "$best $peak"
 }
 
-echo "| apps | input MB | floor s | convert s | convert / floor | validate s | budget MB (2×input+30) | floor peak MB | convert peak MB | validate peak MB |"
-echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+echo "| apps | input MB | floor s | convert s | convert / floor | validate s | convert --check s | budget MB (2×input+30) | floor peak MB | convert peak MB | validate peak MB | --check peak MB |"
+echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 declare -A total
 for n in 100 1000 10000; do
   python3 benches/generate.py "$work/apps$n" "$n"
@@ -35,16 +35,17 @@ for n in 100 1000 10000; do
   read -r floor_s floor_kb < <(measure "$floor" "$work/apps$n")
   read -r convert_s convert_kb < <(measure "$bin" convert -q "$work/apps$n")
   read -r validate_s validate_kb < <(measure "$bin" validate "$work/apps$n")
+  read -r check_s check_kb < <(measure "$bin" convert -q --check "$work/apps$n")
   total[$n]=$convert_s
-  python3 - "$n" "$bytes" "$floor_s" "$convert_s" "$validate_s" "$floor_kb" "$convert_kb" "$validate_kb" <<'PY'
+  python3 - "$n" "$bytes" "$floor_s" "$convert_s" "$validate_s" "$floor_kb" "$convert_kb" "$validate_kb" "$check_s" "$check_kb" <<'PY'
 import sys
-n, b, f, c, v, fkb, kb, vkb = sys.argv[1:]
-b, f, c, v, fkb, kb, vkb = int(b), float(f), float(c), float(v), int(fkb), int(kb), int(vkb)
+n, b, f, c, v, fkb, kb, vkb, k, kkb = sys.argv[1:]
+b, f, c, v, fkb, kb, vkb, k, kkb = int(b), float(f), float(c), float(v), int(fkb), int(kb), int(vkb), float(k), int(kkb)
 mb = b / 1e6
 budget = 2 * mb + 30
 # /usr/bin/time counts hundredths of a second: below that a ratio means nothing.
 ratio = f"{c / f:.2f}×" if f >= 0.05 else "(too fast to time)"
-print(f"| {n} | {mb:.1f} | {f:.2f} | {c:.2f} | {ratio} | {v:.2f} | {budget:.0f} | {fkb/1000:.0f} | {kb/1000:.0f} | {vkb/1000:.0f} |")
+print(f"| {n} | {mb:.1f} | {f:.2f} | {c:.2f} | {ratio} | {v:.2f} | {k:.2f} | {budget:.0f} | {fkb/1000:.0f} | {kb/1000:.0f} | {vkb/1000:.0f} | {kkb/1000:.0f} |")
 PY
 done
 echo

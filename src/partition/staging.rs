@@ -4,11 +4,14 @@
 //! grow with the output, or in memory when no temporary file can be made.
 
 use std::fs::File;
-use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
 use std::sync::{Mutex, PoisonError};
 
 /// Bytes read back at once: documents staged one after another are read together.
 const READ_WINDOW: usize = 1 << 20;
+
+/// Bytes gathered before they are written: one system call for many small texts.
+const WRITE_BUFFER: usize = 1 << 20;
 
 /// A place for rendered text, appended to from many threads and read back in any order.
 #[derive(Debug)]
@@ -18,7 +21,7 @@ pub struct Staging {
 
 #[derive(Debug)]
 enum Store {
-    File { file: File, len: u64 },
+    File { file: BufWriter<File>, len: u64 },
     Memory(Vec<u8>),
 }
 
@@ -34,7 +37,10 @@ impl Staging {
     pub fn new() -> Staging {
         match tempfile::tempfile() {
             Ok(file) => Staging {
-                store: Mutex::new(Store::File { file, len: 0 }),
+                store: Mutex::new(Store::File {
+                    file: BufWriter::with_capacity(WRITE_BUFFER, file),
+                    len: 0,
+                }),
             },
             Err(_) => Staging::in_memory(),
         }
@@ -105,7 +111,11 @@ impl Reader<'_> {
                     .ok_or_else(|| out_of_range(span))?;
                 return out.write_all(bytes);
             }
-            Store::File { file, len } => (file, *len),
+            Store::File { file, len } => {
+                // What is still buffered is written before anything is read back.
+                file.flush()?;
+                (file.get_mut(), *len)
+            }
         };
         if span.start + span.len > staged {
             return Err(out_of_range(span));
