@@ -57,6 +57,8 @@ impl Printed {
             out.write_all(emit::render_stream(&[], Format::Json).as_bytes())?;
             return out.flush();
         }
+        // The framing `emit::render_stream` gives (JSON: its `List` pretty-printed, items
+        // indented as `render` indents them); tests/partition.rs holds the two together.
         let (open, separator, close): (&[u8], &[u8], &[u8]) = match self.format {
             Format::Yaml => (b"", b"---\n", b""),
             Format::Json => (
@@ -96,7 +98,8 @@ struct Chunk {
     document: usize,
     body: Body,
     /// `(namespace, name)` of a new AnalysisTemplate: parts may each make the shared one.
-    template: Option<TemplateKey>,
+    /// Boxed: most chunks have none, and ten thousand apps make many chunks.
+    template: Option<Box<TemplateKey>>,
 }
 
 /// A rendered document: staged, or (an AnalysisTemplate) shared between parts.
@@ -512,7 +515,7 @@ fn convert_part(
             chunks.push(Chunk {
                 document,
                 body,
-                template: Some(key),
+                template: Some(Box::new(key)),
             });
             continue;
         }
@@ -626,7 +629,7 @@ fn merge(done: ByParts<Part>, staging: Staging, format: Format) -> Option<Printe
         reported.add(&global, part.findings, part.converted);
     }
     chunks.sort_unstable_by_key(|(key, _)| *key);
-    let mut templates: HashMap<TemplateKey, Body> = HashMap::new();
+    let mut templates: HashMap<Box<TemplateKey>, Body> = HashMap::new();
     let mut documents: Vec<Body> = Vec::with_capacity(chunks.len());
     for (_, chunk) in chunks {
         if let (Some(key), Body::Shared(text)) = (chunk.template, &chunk.body) {
