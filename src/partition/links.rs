@@ -16,7 +16,7 @@
 //!   reuse the shared template of their namespace);
 //! - a DestinationRule with a wildcard host and every Service.
 
-use std::collections::HashMap;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use serde_json::{Map, Value};
 
@@ -195,7 +195,7 @@ pub fn parts(files: &[Vec<Summary>]) -> Vec<Vec<usize>> {
     let read = |s: &Summary| s.kind != Kind::Other;
 
     // Names and the names they refer to.
-    let mut by_name: HashMap<&str, usize> = HashMap::new();
+    let mut by_name: HashMap<&str, usize> = HashMap::default();
     for &(file, summary) in documents.iter().filter(|(_, s)| read(s)) {
         let names = std::iter::once(summary.name.as_str())
             .chain(summary.refers_to.iter().map(String::as_str));
@@ -220,9 +220,9 @@ pub fn parts(files: &[Vec<Summary>]) -> Vec<Vec<usize>> {
         }
     }
     // Selection, within a namespace.
-    let mut workloads: HashMap<(Option<&str>, &str, &Value), Vec<Workload>> = HashMap::new();
-    let mut workloads_in: HashMap<Option<&str>, Vec<Workload>> = HashMap::new();
-    let mut deployments_in: HashMap<Option<&str>, usize> = HashMap::new();
+    let mut workloads: HashMap<(Option<&str>, &str, &Value), Vec<Workload>> = HashMap::default();
+    let mut workloads_in: HashMap<Option<&str>, Vec<Workload>> = HashMap::default();
+    let mut deployments_in: HashMap<Option<&str>, usize> = HashMap::default();
     for &(file, summary) in &documents {
         let namespace = summary.namespace.as_deref();
         if summary.kind == Kind::Deployment {
@@ -241,7 +241,7 @@ pub fn parts(files: &[Vec<Summary>]) -> Vec<Vec<usize>> {
             }
         }
     }
-    let mut same_selector: HashMap<(Option<&str>, String), usize> = HashMap::new();
+    let mut same_selector: HashMap<(Option<&str>, String), usize> = HashMap::default();
     let mut wildcard: Option<usize> = None;
     for &(file, summary) in &documents {
         let namespace = summary.namespace.as_deref();
@@ -288,7 +288,7 @@ pub fn parts(files: &[Vec<Summary>]) -> Vec<Vec<usize>> {
     }
     if !deployments_in.is_empty() {
         // Every Deployment of a namespace with a template joins it.
-        let templated: std::collections::HashSet<Option<&str>> = documents
+        let templated: HashSet<Option<&str>> = documents
             .iter()
             .filter(|(_, s)| s.kind == Kind::AnalysisTemplate)
             .map(|(_, s)| s.namespace.as_deref())
