@@ -127,9 +127,45 @@ struct Shared {
 #[derive(Debug, Default)]
 struct Part {
     chunks: Vec<Chunk>,
-    /// With the order key of each: (phase, Deployment's document index within the part).
+    reported: Reported,
+}
+
+/// A part's findings and conversions, each with what orders it in the whole run.
+#[derive(Debug, Default)]
+struct Reported {
+    /// (phase, the Deployment's document index within the part), finding.
     findings: Vec<((u8, usize), Finding)>,
+    /// The Deployment's document index within the part, `Kind/namespace/name`.
     converted: Vec<(usize, String)>,
+}
+
+impl Reported {
+    fn of(conversion: convert::Conversion) -> Reported {
+        Reported {
+            findings: conversion
+                .finding_order
+                .into_iter()
+                .zip(conversion.findings)
+                .collect(),
+            converted: conversion
+                .converted_deployments
+                .into_iter()
+                .zip(conversion.converted)
+                .collect(),
+        }
+    }
+}
+
+/// Converts one part's documents; `None` if converting fails or the output would not pass
+/// the check (the whole conversion reports either).
+fn checked_conversion(
+    documents: &[Document],
+    options: &ConvertOptions,
+) -> Option<convert::Conversion> {
+    let conversion = convert::convert(documents, options).ok()?;
+    validate::check_conversion(documents, &conversion)
+        .is_empty()
+        .then_some(conversion)
 }
 
 /// One file after the first reading.
@@ -280,8 +316,7 @@ struct PatchPart {
     /// The part's new AnalysisTemplates: key and the document (within the part) each
     /// follows.
     templates: Vec<(TemplateKey, usize)>,
-    findings: Vec<((u8, usize), Finding)>,
-    converted: Vec<(usize, String)>,
+    reported: Reported,
 }
 
 /// Converts `inputs` part by part into the patch `convert --write` would apply; `None` when
@@ -348,7 +383,7 @@ pub fn patch(
     let mut patches: Vec<(usize, Span)> = Vec::new();
     for found in parts {
         let (number, part) = found?;
-        reported.add(&globals[number], part.findings, part.converted);
+        reported.add(&globals[number], part.reported);
         patches.extend(part.patches.into_iter().map(|(path, span)| {
             (
                 order.get(path.as_path()).copied().unwrap_or(usize::MAX),
@@ -377,10 +412,7 @@ fn patch_part(
     made: &Mutex<HashMap<TemplateKey, Arc<Value>>>,
     keep: &(dyn Fn(&TemplateKey) -> bool + Sync),
 ) -> Option<PatchPart> {
-    let conversion = convert::convert(documents, options).ok()?;
-    if !validate::check_conversion(documents, &conversion).is_empty() {
-        return None;
-    }
+    let conversion = checked_conversion(documents, options)?;
     let mut templates = Vec::new();
     let mut written = convert::Conversion::default();
     for output in &conversion.outputs {
@@ -435,16 +467,7 @@ fn patch_part(
     Some(PatchPart {
         patches,
         templates,
-        findings: conversion
-            .finding_order
-            .into_iter()
-            .zip(conversion.findings)
-            .collect(),
-        converted: conversion
-            .converted_deployments
-            .into_iter()
-            .zip(conversion.converted)
-            .collect(),
+        reported: Reported::of(conversion),
     })
 }
 
@@ -495,10 +518,7 @@ fn convert_part(
     format: Format,
     shared: &Shared,
 ) -> Option<Part> {
-    let conversion = convert::convert(documents, options).ok()?;
-    if !crate::validate::check_conversion(documents, &conversion).is_empty() {
-        return None;
-    }
+    let conversion = checked_conversion(documents, options)?;
     // The part's documents are rendered into one text, staged at once: spans are first
     // within the text, then within the staging.
     let mut text = String::new();
@@ -538,16 +558,7 @@ fn convert_part(
     }
     Some(Part {
         chunks,
-        findings: conversion
-            .finding_order
-            .into_iter()
-            .zip(conversion.findings)
-            .collect(),
-        converted: conversion
-            .converted_deployments
-            .into_iter()
-            .zip(conversion.converted)
-            .collect(),
+        reported: Reported::of(conversion),
     })
 }
 
@@ -626,7 +637,7 @@ fn merge(done: ByParts<Part>, staging: Staging, format: Format) -> Option<Printe
                 .enumerate()
                 .map(|(i, chunk)| ((at(&global, chunk.document), number, i), chunk)),
         );
-        reported.add(&global, part.findings, part.converted);
+        reported.add(&global, part.reported);
     }
     chunks.sort_unstable_by_key(|(key, _)| *key);
     let mut templates: HashMap<Box<TemplateKey>, Body> = HashMap::new();
@@ -692,17 +703,13 @@ struct InRunOrder {
 }
 
 impl InRunOrder {
-    fn add(
-        &mut self,
-        global: &[usize],
-        findings: Vec<((u8, usize), Finding)>,
-        converted: Vec<(usize, String)>,
-    ) {
-        self.findings.extend(findings.into_iter().enumerate().map(
-            |(i, ((phase, deployment), finding))| ((phase, at(global, deployment)), i, finding),
-        ));
+    fn add(&mut self, global: &[usize], part: Reported) {
+        self.findings
+            .extend(part.findings.into_iter().enumerate().map(
+                |(i, ((phase, deployment), finding))| ((phase, at(global, deployment)), i, finding),
+            ));
         self.converted.extend(
-            converted
+            part.converted
                 .into_iter()
                 .map(|(deployment, id)| (at(global, deployment), id)),
         );
