@@ -266,3 +266,89 @@ fn github_annotations_are_workflow_commands() {
     }
     assert_eq!(text.lines().count(), report.findings.len());
 }
+
+/// A resource the caller takes as checked already (a template another part of a tree made
+/// and checked) is not checked on its own again; every other output still is.
+#[test]
+fn a_conversion_check_skips_only_what_is_known() {
+    use std::sync::Arc;
+
+    use rolloutify::convert::{Conversion, Origin, Output};
+    use rolloutify::validate::{check_conversion, check_conversion_except};
+    use serde_json::json;
+
+    let loaded = load_text(
+        "app.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n",
+        &Limits::default(),
+    )
+    .expect("loads");
+    let metric = json!({
+        "name": "success-rate",
+        "provider": { "prometheus": { "address": "http://prometheus:9090", "query": "up" } },
+    });
+    let template = json!({
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "AnalysisTemplate",
+        "metadata": { "name": "success-rate" },
+        "spec": { "metrics": [metric.clone(), metric] },
+    });
+    let service = json!({
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": { "name": "web-canary" },
+        "spec": { "ports": "80" },
+    });
+    let added = |value| Output {
+        value: Arc::new(value),
+        origin: Origin::Added { after: 0 },
+    };
+    let conversion = Conversion {
+        outputs: vec![
+            Output {
+                value: Arc::clone(&loaded.documents[0].value),
+                origin: Origin::Input {
+                    document: 0,
+                    changed: false,
+                },
+            },
+            added(template),
+            added(service),
+        ],
+        ..Conversion::default()
+    };
+    let rules = |findings: Vec<rolloutify::finding::Finding>| {
+        let mut rules: Vec<(String, &str)> = findings
+            .iter()
+            .map(|f| (f.resource.clone(), f.rule))
+            .collect();
+        rules.sort();
+        rules.dedup();
+        rules
+    };
+    let all = rules(check_conversion(&loaded.documents, &conversion));
+    assert!(
+        all.contains(&(
+            "AnalysisTemplate/success-rate".to_owned(),
+            "analysis/duplicate-metric"
+        )),
+        "{all:?}"
+    );
+    assert!(
+        all.iter()
+            .any(|(resource, _)| resource == "Service/web-canary"),
+        "{all:?}"
+    );
+    let known_template = |output: &Output| output.value["kind"] == "AnalysisTemplate";
+    let rest = rules(check_conversion_except(
+        &loaded.documents,
+        &conversion,
+        known_template,
+    ));
+    assert!(
+        rest.iter()
+            .all(|(resource, _)| resource == "Service/web-canary")
+            && !rest.is_empty(),
+        "{rest:?}"
+    );
+}

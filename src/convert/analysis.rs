@@ -9,6 +9,7 @@
 
 use serde_json::{Map, Value, json};
 
+use super::object;
 use crate::plan::settings::{AnalysisSettings, NoData};
 
 /// The pod label Istio reads a workload's canonical revision from.
@@ -154,18 +155,24 @@ pub fn template(
         "labels".to_owned(),
         json!({ "app.kubernetes.io/managed-by": "rolloutify" }),
     );
-    json!({
-        "apiVersion": "argoproj.io/v1alpha1",
-        "kind": "AnalysisTemplate",
-        "metadata": metadata,
-        "spec": {
-            "args": [
-                { "name": "service-name" },
-                { "name": "namespace" },
-            ],
-            "metrics": metrics,
-        }
-    })
+    object::object([
+        ("apiVersion", json!("argoproj.io/v1alpha1")),
+        ("kind", json!("AnalysisTemplate")),
+        ("metadata", Value::Object(metadata)),
+        (
+            "spec",
+            object::object([
+                (
+                    "args",
+                    json!([
+                        { "name": "service-name" },
+                        { "name": "namespace" },
+                    ]),
+                ),
+                ("metrics", Value::Array(metrics)),
+            ]),
+        ),
+    ])
 }
 
 /// The `templates` and `args` a Rollout passes to the template, for `service` (the canary

@@ -14,7 +14,10 @@ pub const STABLE_SUBSET: &str = "stable";
 pub const CANARY_SUBSET: &str = "canary";
 
 fn subset(name: &str, labels: &Map<String, Value>) -> Value {
-    json!({ "name": name, "labels": labels })
+    object::object([
+        ("name", json!(name)),
+        ("labels", Value::Object(labels.clone())),
+    ])
 }
 
 /// Adds the `stable` and `canary` subsets to a DestinationRule (a working copy), keeping its
@@ -56,15 +59,24 @@ pub fn with_subsets(
     if let Some(namespace) = namespace {
         metadata.insert("namespace".to_owned(), json!(namespace));
     }
-    json!({
-        "apiVersion": api_version,
-        "kind": "DestinationRule",
-        "metadata": metadata,
-        "spec": {
-            "host": host,
-            "subsets": [subset(STABLE_SUBSET, labels), subset(CANARY_SUBSET, labels)],
-        }
-    })
+    object::object([
+        ("apiVersion", json!(api_version)),
+        ("kind", json!("DestinationRule")),
+        ("metadata", Value::Object(metadata)),
+        (
+            "spec",
+            object::object([
+                ("host", json!(host)),
+                (
+                    "subsets",
+                    Value::Array(vec![
+                        subset(STABLE_SUBSET, labels),
+                        subset(CANARY_SUBSET, labels),
+                    ]),
+                ),
+            ]),
+        ),
+    ])
 }
 
 /// A copy of `rule` for the Service `service` (same host form), with the traffic policy and

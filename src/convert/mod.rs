@@ -547,7 +547,10 @@ impl<'d> Work<'d> {
                     }),
                 );
             }
-            canary.insert("trafficRouting".to_owned(), json!({ "istio": istio }));
+            canary.insert(
+                "trafficRouting".to_owned(),
+                object::object([("istio", Value::Object(istio))]),
+            );
         }
         let step_analysis = settings.analysis.mode == AnalysisMode::Step;
         let argo_steps = steps::to_argo(&settings.steps, step_ref.as_ref(), step_analysis);

@@ -3,6 +3,17 @@
 
 use serde_json::{Map, Value};
 
+/// The object of `entries`, in order. Unlike `json!`, which copies every `Value` or `Map` it
+/// is given through serde, it moves them in.
+pub fn object<const N: usize>(entries: [(&str, Value); N]) -> Value {
+    Value::Object(
+        entries
+            .into_iter()
+            .map(|(key, value)| (key.to_owned(), value))
+            .collect(),
+    )
+}
+
 /// Inserts `key` right after `after` (or at the end when `after` is missing); replaces the
 /// value in place when `key` already exists.
 pub fn insert_after(map: &mut Map<String, Value>, after: &str, key: &str, value: Value) {

@@ -88,7 +88,7 @@ fn selector(deployment: &Document, findings: &mut Vec<Finding>) -> Result<Value,
                     deployment.api_version()
                 ),
             ));
-            Ok(json!({ "matchLabels": labels }))
+            Ok(object::object([("matchLabels", labels.clone())]))
         }
         _ => Err(ConvertError::MissingField {
             location: deployment.location(&FieldPath::root().key("spec")),
@@ -200,7 +200,7 @@ pub fn build(
         pod_template(deployment, &mut Vec::new())?;
         None
     };
-    let mut strategy = Some(json!({ "canary": canary }));
+    let mut strategy = Some(object::object([("canary", Value::Object(canary))]));
     let mut workload = (!uses_template).then(|| workload_ref(deployment, settings));
     // Each value moves into the spec once, where the Deployment had its field (or at the
     // end, for fields it lacked).

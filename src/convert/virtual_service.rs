@@ -171,9 +171,9 @@ pub fn rewrite(
         }
         route.insert(
             "route".to_owned(),
-            json!([
+            Value::Array(vec![
                 destination(&first, split, true),
-                destination(&first, split, false)
+                destination(&first, split, false),
             ]),
         );
         match kind {
@@ -294,7 +294,12 @@ fn match_identity(kind: RouteKind, route: &Map<String, Value>) -> Option<Value> 
         match kind {
             RouteKind::Tls => {
                 let hosts = m.get("sniHosts")?.as_array()?;
-                (!hosts.is_empty()).then(|| json!({ "port": port, "sniHosts": hosts }))
+                (!hosts.is_empty()).then(|| {
+                    object::object([
+                        ("port", json!(port)),
+                        ("sniHosts", Value::Array(hosts.clone())),
+                    ])
+                })
             }
             _ => Some(json!({ "port": port })),
         }

@@ -157,15 +157,27 @@ impl Reported {
 }
 
 /// Converts one part's documents; `None` if converting fails or the output would not pass
-/// the check (the whole conversion reports either).
+/// the check (the whole conversion reports either). A new AnalysisTemplate that `checked`
+/// accepts (an earlier part made the same, and its check passed) is not checked again: a
+/// template's own checks depend on it alone, and a namespace's thousand apps share one.
 fn checked_conversion(
     documents: &[Document],
     options: &ConvertOptions,
+    checked: &dyn Fn(&TemplateKey, &Value) -> bool,
 ) -> Option<convert::Conversion> {
     let conversion = convert::convert(documents, options).ok()?;
-    validate::check_conversion(documents, &conversion)
+    let known = |output: &convert::Output| {
+        new_template(output) && checked(&template_key(&output.value), &output.value)
+    };
+    validate::check_conversion_except(documents, &conversion, known)
         .is_empty()
         .then_some(conversion)
+}
+
+/// Whether `output` is an AnalysisTemplate the conversion adds.
+fn new_template(output: &convert::Output) -> bool {
+    matches!(output.origin, Origin::Added { .. })
+        && output.value.lookup("/kind").and_then(Value::as_str) == Some("AnalysisTemplate")
 }
 
 /// One file after the first reading.
@@ -412,12 +424,16 @@ fn patch_part(
     made: &Mutex<HashMap<TemplateKey, Arc<Value>>>,
     keep: &(dyn Fn(&TemplateKey) -> bool + Sync),
 ) -> Option<PatchPart> {
-    let conversion = checked_conversion(documents, options)?;
+    let checked = |key: &TemplateKey, value: &Value| {
+        let made = made.lock().unwrap_or_else(PoisonError::into_inner);
+        made.get(key).is_some_and(|first| **first == *value)
+    };
+    let conversion = checked_conversion(documents, options, &checked)?;
     let mut templates = Vec::new();
     let mut written = convert::Conversion::default();
     for output in &conversion.outputs {
         if let Origin::Added { after } = output.origin
-            && output.value.lookup("/kind").and_then(Value::as_str) == Some("AnalysisTemplate")
+            && new_template(output)
         {
             let key = template_key(&output.value);
             {
@@ -518,7 +534,14 @@ fn convert_part(
     format: Format,
     shared: &Shared,
 ) -> Option<Part> {
-    let conversion = checked_conversion(documents, options)?;
+    let checked = |key: &TemplateKey, value: &Value| {
+        let made = shared
+            .templates
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        made.get(key).is_some_and(|(first, _)| first == value)
+    };
+    let conversion = checked_conversion(documents, options, &checked)?;
     // The part's documents are rendered into one text, staged at once: spans are first
     // within the text, then within the staging.
     let mut text = String::new();
@@ -528,8 +551,7 @@ fn convert_part(
             Origin::Input { document, .. } => (document, false),
             Origin::Added { after } => (after, true),
         };
-        if added && output.value.lookup("/kind").and_then(Value::as_str) == Some("AnalysisTemplate")
-        {
+        if added && new_template(output) {
             let key = template_key(&output.value);
             let body = Body::Shared(shared_template(shared, &key, &output.value, format));
             chunks.push(Chunk {

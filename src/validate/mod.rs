@@ -181,18 +181,36 @@ pub fn check_conversion(
     documents: &[Document],
     conversion: &crate::convert::Conversion,
 ) -> Vec<Finding> {
+    check_conversion_except(documents, conversion, |_| false)
+}
+
+/// [`check_conversion`], taking the resources `known` accepts as checked already: they are
+/// not checked on their own again, though the others are checked against them. For
+/// resources whose own checks depend on them alone (an AnalysisTemplate): the same template,
+/// made again for another part of a tree, passes as it did the first time.
+pub fn check_conversion_except(
+    documents: &[Document],
+    conversion: &crate::convert::Conversion,
+    known: impl Fn(&crate::convert::Output) -> bool,
+) -> Vec<Finding> {
     use crate::convert::Origin;
     let converted = converted_documents(documents, conversion);
-    let selected: Vec<bool> = conversion
+    let changed: Vec<bool> = conversion
         .outputs
         .iter()
         .map(|output| !matches!(output.origin, Origin::Input { changed: false, .. }))
         .collect();
     let touched: std::collections::HashSet<String> = converted
         .iter()
-        .zip(&selected)
-        .filter(|(_, selected)| **selected)
+        .zip(&changed)
+        .filter(|(_, changed)| **changed)
         .map(|(document, _)| document.resource_id())
+        .collect();
+    let selected: Vec<bool> = conversion
+        .outputs
+        .iter()
+        .zip(&changed)
+        .map(|(output, changed)| *changed && !known(output))
         .collect();
     validate_selected(&converted, &ValidateOptions::default(), Some(&selected))
         .findings
