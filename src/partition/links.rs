@@ -34,8 +34,8 @@ pub struct Summary {
     refers_to: Vec<String>,
     /// Pod template labels (Deployments, Rollouts).
     pod_labels: Option<Map<String, Value>>,
-    /// A Service's selector.
-    service_selector: Option<Map<String, Value>>,
+    /// A Service's selector, and its text (equal selectors, equal texts).
+    service_selector: Option<(Map<String, Value>, String)>,
     /// A PodDisruptionBudget's label selector.
     label_selector: Option<Value>,
     /// A DestinationRule whose host is a wildcard.
@@ -84,7 +84,10 @@ pub fn summarize(document: &Document) -> Summary {
             }
         }
         Kind::Service => {
-            summary.service_selector = crate::index::service_selector(document).cloned()
+            summary.service_selector = crate::index::service_selector(document).map(|selector| {
+                let text = serde_json::to_string(selector).unwrap_or_default();
+                (selector.clone(), text)
+            })
         }
         Kind::PodDisruptionBudget => {
             summary.label_selector = value.lookup("/spec/selector").cloned();
@@ -241,13 +244,12 @@ pub fn parts(files: &[Vec<Summary>]) -> Vec<Vec<usize>> {
             }
         }
     }
-    let mut same_selector: HashMap<(Option<&str>, String), usize> = HashMap::default();
+    let mut same_selector: HashMap<(Option<&str>, &str), usize> = HashMap::default();
     let mut wildcard: Option<usize> = None;
     for &(file, summary) in &documents {
         let namespace = summary.namespace.as_deref();
-        if let Some(selector) = &summary.service_selector {
-            let key = (namespace, Value::Object(selector.clone()).to_string());
-            let first = *same_selector.entry(key).or_insert(file);
+        if let Some((selector, text)) = &summary.service_selector {
+            let first = *same_selector.entry((namespace, text)).or_insert(file);
             groups.join(first, file);
             if let Some((label, value)) = selector.iter().next() {
                 for &(workload, labels) in workloads

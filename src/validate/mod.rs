@@ -51,12 +51,43 @@ fn validate_selected(
     options: &ValidateOptions,
     selected: Option<&[bool]>,
 ) -> Report {
+    let (per_document, findings) = check_selected(documents, options, selected);
+    let mut checked = Vec::new();
+    let mut skipped = Vec::new();
+    for (i, has_schema) in per_document {
+        let document = &documents[i];
+        let entry = Checked {
+            file: document.source.name(),
+            resource: document.resource_id(),
+        };
+        if !has_schema && !options.require_schemas {
+            skipped.push(entry.clone());
+        }
+        checked.push(entry);
+    }
+    checked.sort();
+    skipped.sort();
+    Report {
+        findings,
+        checked,
+        skipped,
+    }
+}
+
+/// The findings of the documents `selected` marks (all when `None`), sorted, with every
+/// document available as a reference; and which documents were checked, each with whether
+/// it had a schema.
+fn check_selected(
+    documents: &[Document],
+    options: &ValidateOptions,
+    selected: Option<&[bool]>,
+) -> (Vec<(usize, bool)>, Vec<Finding>) {
     let index = Index::new(documents);
     let skips = |i: usize, document: &Document| {
         options.skips(document) || selected.is_some_and(|s| !s.get(i).copied().unwrap_or(false))
     };
     // Every document is checked on its own (the index is shared, read-only): use every core.
-    let per_document: Vec<Option<(Checked, bool, Vec<Finding>)>> = {
+    let per_document: Vec<Option<(usize, bool, Vec<Finding>)>> = {
         use rayon::prelude::*;
         documents
             .par_iter()
@@ -66,22 +97,14 @@ fn validate_selected(
                     return None;
                 }
                 let (has_schema, findings) = check_document(&index, i, options);
-                let entry = Checked {
-                    file: document.source.name(),
-                    resource: document.resource_id(),
-                };
-                Some((entry, has_schema, findings))
+                Some((i, has_schema, findings))
             })
             .collect()
     };
     let mut findings = Vec::new();
     let mut checked = Vec::new();
-    let mut skipped = Vec::new();
-    for (entry, has_schema, document_findings) in per_document.into_iter().flatten() {
-        if !has_schema && !options.require_schemas {
-            skipped.push(entry.clone());
-        }
-        checked.push(entry);
+    for (i, has_schema, document_findings) in per_document.into_iter().flatten() {
+        checked.push((i, has_schema));
         findings.extend(document_findings);
     }
     migration::check(&index, &mut findings);
@@ -93,13 +116,7 @@ fn validate_selected(
     });
     findings.sort();
     findings.dedup();
-    checked.sort();
-    skipped.sort();
-    Report {
-        findings,
-        checked,
-        skipped,
-    }
+    (checked, findings)
 }
 
 /// The findings of one document: its schema (and whether it has one), its name, and the
@@ -212,8 +229,8 @@ pub fn check_conversion_except(
         .zip(&changed)
         .map(|(output, changed)| *changed && !known(output))
         .collect();
-    validate_selected(&converted, &ValidateOptions::default(), Some(&selected))
-        .findings
+    check_selected(&converted, &ValidateOptions::default(), Some(&selected))
+        .1
         .into_iter()
         .filter(|f| f.severity == Severity::Error && touched.contains(&f.resource))
         .collect()

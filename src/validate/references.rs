@@ -45,7 +45,8 @@ fn service_fields(rollout: &Document) -> Vec<(FieldPath, String)> {
 /// The AnalysisTemplates a Rollout names: (path of the reference, name, cluster scope).
 pub fn template_references(rollout: &Document) -> Vec<(FieldPath, String, bool, bool)> {
     let mut found = Vec::new();
-    let mut add = |base: FieldPath, analysis: Option<&Value>, in_step: bool| {
+    // Paths are made only for the analyses that name templates: most steps name none.
+    let mut add = |base: &dyn Fn() -> FieldPath, analysis: Option<&Value>, in_step: bool| {
         let templates = analysis
             .and_then(|a| a.get("templates"))
             .and_then(Value::as_array);
@@ -56,7 +57,7 @@ pub fn template_references(rollout: &Document) -> Vec<(FieldPath, String, bool, 
                     .and_then(Value::as_bool)
                     .unwrap_or(false);
                 found.push((
-                    base.clone().key("templates").index(i).key("templateName"),
+                    base().key("templates").index(i).key("templateName"),
                     name.to_owned(),
                     cluster,
                     in_step,
@@ -66,7 +67,7 @@ pub fn template_references(rollout: &Document) -> Vec<(FieldPath, String, bool, 
     };
     let spec = &rollout.value["spec"]["strategy"];
     add(
-        FieldPath::parse("spec.strategy.canary.analysis"),
+        &|| FieldPath::parse("spec.strategy.canary.analysis"),
         spec.lookup("/canary/analysis"),
         false,
     );
@@ -78,17 +79,19 @@ pub fn template_references(rollout: &Document) -> Vec<(FieldPath, String, bool, 
         .enumerate()
     {
         add(
-            FieldPath::parse("spec.strategy.canary.steps")
-                .index(i)
-                .key("analysis"),
+            &|| {
+                FieldPath::parse("spec.strategy.canary.steps")
+                    .index(i)
+                    .key("analysis")
+            },
             step.get("analysis"),
             true,
         );
     }
     for key in ["prePromotionAnalysis", "postPromotionAnalysis"] {
         add(
-            FieldPath::parse("spec.strategy.blueGreen").key(key),
-            spec.lookup(&format!("/blueGreen/{key}")),
+            &|| FieldPath::parse("spec.strategy.blueGreen").key(key),
+            spec.get("blueGreen").and_then(|b| b.get(key)),
             true,
         );
     }

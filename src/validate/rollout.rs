@@ -410,7 +410,8 @@ fn check_step(
     findings: &mut Vec<Finding>,
 ) {
     let _ = spec;
-    let path = FieldPath::parse("spec.strategy").key("steps").index(i);
+    // Made only for a finding: most steps have none.
+    let path = || FieldPath::parse("spec.strategy").key("steps").index(i);
     let present: Vec<&str> = STEP_KINDS
         .iter()
         .copied()
@@ -422,7 +423,7 @@ fn check_step(
         .count();
     if present.is_empty() || exclusive > 1 {
         findings.push(
-            error(document, &path, "rollout/step-kind", format!("Invalid value: {}: {INVALID_STEP}", present.join(", ")))
+            error(document, &path(), "rollout/step-kind", format!("Invalid value: {}: {INVALID_STEP}", present.join(", ")))
                 .with_hint("write one action per step: setWeight, pause, analysis, experiment, setCanaryScale, setHeaderRoute or setMirrorRoute"),
         );
     }
@@ -431,7 +432,7 @@ fn check_step(
     {
         findings.push(error(
             document,
-            &path.clone().key("setWeight"),
+            &path().key("setWeight"),
             "rollout/set-weight-range",
             format!("Invalid value: {weight}: SetWeight needs to be between 0 and {max_weight}"),
         ));
@@ -442,7 +443,7 @@ fn check_step(
         findings.push(
             error(
                 document,
-                &path.clone().key("pause").key("duration"),
+                &path().key("pause").key("duration"),
                 "rollout/pause-duration",
                 format!("Invalid value: {duration}: Duration needs to be greater than 0"),
             )
@@ -464,7 +465,7 @@ fn check_step(
     {
         findings.push(error(
             document,
-            &path.clone().key("setHeaderRoute"),
+            &path().key("setHeaderRoute"),
             "rollout/header-route",
             "Invalid value: SetHeaderRoute requires TrafficRouting, supports Istio and ALB and Apisix",
         ));
@@ -472,7 +473,7 @@ fn check_step(
     if get(step, "setMirrorRoute").is_some() && !has("istio") {
         findings.push(error(
             document,
-            &path.clone().key("setMirrorRoute"),
+            &path().key("setMirrorRoute"),
             "rollout/mirror-route",
             "Invalid value: SetMirrorRoute requires TrafficRouting, supports Istio only",
         ));
@@ -489,13 +490,13 @@ fn check_step(
             )),
             Some(managed) => {
                 for key in ["setHeaderRoute", "setMirrorRoute"] {
-                    let Some(name) = step.lookup(&format!("/{key}/name")).and_then(Value::as_str) else {
+                    let Some(name) = step.get(key).and_then(|route| route.get("name")).and_then(Value::as_str) else {
                         continue;
                     };
                     if !managed.iter().any(|m| m.get("name").and_then(Value::as_str) == Some(name)) {
                         findings.push(error(
                             document,
-                            &path.clone().key(key),
+                            &path().key(key),
                             "rollout/managed-routes",
                             format!("Invalid value: {name:?}: Steps define a route that does not exist in spec.strategy.canary.trafficRouting.managedRoutes"),
                         ));
@@ -506,7 +507,8 @@ fn check_step(
     }
     for key in ["setHeaderRoute", "setMirrorRoute"] {
         let matches = step
-            .lookup(&format!("/{key}/match"))
+            .get(key)
+            .and_then(|route| route.get("match"))
             .and_then(Value::as_array);
         for (j, m) in matches.into_iter().flatten().enumerate() {
             let values: Vec<&Value> = if key == "setHeaderRoute" {
@@ -538,7 +540,7 @@ fn check_step(
                 };
                 findings.push(error(
                     document,
-                    &path.clone().key(key).key("match").index(j),
+                    &path().key(key).key("match").index(j),
                     "rollout/string-match",
                     format!("Invalid value: {message}"),
                 ));
@@ -562,8 +564,7 @@ fn check_step(
         // The controller writes this path without `canary`; keep its wording.
         findings.push(error(
             document,
-            &path
-                .clone()
+            &path()
                 .key("experiment")
                 .key("templates")
                 .index(t)
@@ -603,7 +604,7 @@ fn check_step(
         if field.starts_with("metadata") && !is_downward_metadata(field) {
             findings.push(error(
                 document,
-                &path.clone().key("analyses"),
+                &path().key("analyses"),
                 "rollout/analysis-args",
                 format!("Invalid value: {field:?}: Analyses arguments must refer to valid object metadata supported by downwardAPI"),
             ));
