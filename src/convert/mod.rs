@@ -135,6 +135,9 @@ pub fn convert(
         use rayon::prelude::*;
         groups
             .par_iter()
+            // A few apps (a part of a tree, already converted beside others) are not worth
+            // handing to another thread.
+            .with_min_len(8)
             .map(|group| {
                 let mut work = Work::new(&index);
                 for &app in group {

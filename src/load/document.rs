@@ -38,6 +38,28 @@ impl fmt::Display for Location {
     }
 }
 
+/// Objects with at most this many keys are searched key by key: for the few keys of a
+/// Kubernetes object or its metadata that is faster than hashing the key.
+const SCAN_KEYS: usize = 8;
+
+/// `map.get(key)`, searching small objects key by key instead of hashing `key` (serde_json
+/// hashes with SipHash, which costs more than comparing a handful of short keys).
+pub fn field<'v>(map: &'v serde_json::Map<String, Value>, key: &str) -> Option<&'v Value> {
+    if map.len() <= SCAN_KEYS {
+        map.iter().find_map(|(k, v)| (k == key).then_some(v))
+    } else {
+        map.get(key)
+    }
+}
+
+/// `value.get(key)` for an object, as [`field`] reads it; `None` for anything else.
+pub fn get<'v>(value: &'v Value, key: &str) -> Option<&'v Value> {
+    match value {
+        Value::Object(map) => field(map, key),
+        _ => None,
+    }
+}
+
 /// `value.pointer(pointer)` without the allocation serde_json makes for every segment (most
 /// pointers have no `~` escapes); lookups like `/metadata/name` run for every document many
 /// times over.
@@ -55,7 +77,7 @@ pub fn lookup<'v>(value: &'v Value, pointer: &str) -> Option<&'v Value> {
         let end = rest.bytes().position(|b| b == b'/').unwrap_or(rest.len());
         let segment = &rest[..end];
         node = match node {
-            Value::Object(map) => map.get(segment)?,
+            Value::Object(map) => field(map, segment)?,
             Value::Array(items) => {
                 if segment.starts_with('+') || (segment.len() > 1 && segment.starts_with('0')) {
                     return None;
@@ -88,21 +110,19 @@ impl Document {
     }
 
     pub fn api_version(&self) -> &str {
-        self.value
-            .get("apiVersion")
+        get(&self.value, "apiVersion")
             .and_then(Value::as_str)
             .unwrap_or_default()
     }
 
     pub fn kind(&self) -> &str {
-        self.value
-            .get("kind")
+        get(&self.value, "kind")
             .and_then(Value::as_str)
             .unwrap_or_default()
     }
 
     fn metadata_str(&self, key: &str) -> Option<&str> {
-        self.value.get("metadata")?.get(key)?.as_str()
+        get(get(&self.value, "metadata")?, key)?.as_str()
     }
 
     /// The API group (`apps`, `networking.istio.io`; empty for the core group).
@@ -208,6 +228,20 @@ impl Document {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn field_agrees_with_get_on_small_and_large_objects() {
+        for size in [0, 1, SCAN_KEYS, SCAN_KEYS + 1, 40] {
+            let map: serde_json::Map<String, Value> =
+                (0..size).map(|i| (format!("k{i}"), json!(i))).collect();
+            let value = Value::Object(map.clone());
+            for key in ["k0", "k7", "k8", "k39", "missing", ""] {
+                assert_eq!(field(&map, key), map.get(key), "{size} keys, {key:?}");
+                assert_eq!(get(&value, key), value.get(key), "{size} keys, {key:?}");
+            }
+        }
+        assert_eq!(get(&json!(["k0"]), "k0"), None);
+    }
 
     #[test]
     fn lookup_agrees_with_json_pointer() {

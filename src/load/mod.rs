@@ -15,7 +15,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-pub use document::{Document, Location, Lookup, lookup};
+pub use document::{Document, Location, Lookup, field, get, lookup};
 pub use limits::Limits;
 pub use position::{FieldPath, PathSegment, Position, SpanTree};
 pub use source::{Origin, Source};

@@ -91,6 +91,8 @@ fn check_selected(
         use rayon::prelude::*;
         documents
             .par_iter()
+            // A few documents (a part of a tree) are not worth handing to another thread.
+            .with_min_len(32)
             .enumerate()
             .map(|(i, document)| {
                 if skips(i, document) {
@@ -217,23 +219,29 @@ pub fn check_conversion_except(
         .iter()
         .map(|output| !matches!(output.origin, Origin::Input { changed: false, .. }))
         .collect();
-    let touched: std::collections::HashSet<String> = converted
-        .iter()
-        .zip(&changed)
-        .filter(|(_, changed)| **changed)
-        .map(|(document, _)| document.resource_id())
-        .collect();
     let selected: Vec<bool> = conversion
         .outputs
         .iter()
         .zip(&changed)
         .map(|(output, changed)| *changed && !known(output))
         .collect();
-    check_selected(&converted, &ValidateOptions::default(), Some(&selected))
-        .1
-        .into_iter()
-        .filter(|f| f.severity == Severity::Error && touched.contains(&f.resource))
-        .collect()
+    let mut errors: Vec<Finding> =
+        check_selected(&converted, &ValidateOptions::default(), Some(&selected))
+            .1
+            .into_iter()
+            .filter(|f| f.severity == Severity::Error)
+            .collect();
+    if errors.is_empty() {
+        return errors;
+    }
+    let touched: std::collections::HashSet<String> = converted
+        .iter()
+        .zip(&changed)
+        .filter(|(_, changed)| **changed)
+        .map(|(document, _)| document.resource_id())
+        .collect();
+    errors.retain(|f| touched.contains(&f.resource));
+    errors
 }
 
 /// The outputs of a conversion as documents that point into the input: at the document a

@@ -55,7 +55,7 @@ fn error(
 }
 
 fn get<'v>(value: &'v Value, key: &str) -> Option<&'v Value> {
-    value.get(key).filter(|v| !v.is_null())
+    crate::load::get(value, key).filter(|v| !v.is_null())
 }
 
 /// Runs every spec check on one Rollout.
