@@ -7,6 +7,9 @@
 //! traffic yet) or NaN is inconclusive by default, so the rollout pauses for a person instead
 //! of aborting.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
 use serde_json::{Map, Value, json};
 
 use super::object;
@@ -115,6 +118,44 @@ fn metric(
     metric
 }
 
+/// AnalysisTemplates made so far, by what they were made from. Conversions that share it
+/// (the parts of one tree, the groups of apps of one input) build each template once and
+/// hand out the same one, which also makes equal templates cheap to tell equal
+/// ([`Arc::ptr_eq`]).
+#[derive(Debug, Default)]
+pub struct TemplateMemo {
+    /// `(namespace, name)` → what each template of that name was made from, and it.
+    made: Mutex<HashMap<(Option<String>, String), Variants>>,
+}
+
+/// The templates of one name: what each was made from besides its name and namespace, and it.
+type Variants = Vec<((AnalysisSettings, Selection, Run), Arc<Value>)>;
+
+impl TemplateMemo {
+    /// [`template`], made once per memo for the same arguments.
+    pub fn template(
+        &self,
+        name: &str,
+        namespace: Option<&str>,
+        settings: &AnalysisSettings,
+        selection: Selection,
+        run: Run,
+    ) -> Arc<Value> {
+        let key = (namespace.map(str::to_owned), name.to_owned());
+        let mut made = self.made.lock().unwrap_or_else(PoisonError::into_inner);
+        let variants = made.entry(key).or_default();
+        if let Some((_, template)) = variants
+            .iter()
+            .find(|((s, sel, r), _)| s == settings && *sel == selection && *r == run)
+        {
+            return Arc::clone(template);
+        }
+        let template = Arc::new(template(name, namespace, settings, selection, run));
+        variants.push(((settings.clone(), selection, run), Arc::clone(&template)));
+        template
+    }
+}
+
 /// The AnalysisTemplate, named `name`, in `namespace`.
 pub fn template(
     name: &str,
@@ -192,6 +233,50 @@ mod tests {
     use super::*;
     use crate::load::Lookup as _;
     use crate::plan::settings::Settings;
+
+    #[test]
+    fn the_memo_makes_each_template_once_and_as_template_makes_it() {
+        let memo = TemplateMemo::default();
+        let settings = Settings::default().analysis;
+        let make = |name, namespace, settings: &AnalysisSettings, run| {
+            memo.template(name, namespace, settings, Selection::ByService, run)
+        };
+        let first = make("t", Some("shop"), &settings, Run::Background);
+        assert_eq!(
+            *first,
+            template(
+                "t",
+                Some("shop"),
+                &settings,
+                Selection::ByService,
+                Run::Background
+            )
+        );
+        assert!(Arc::ptr_eq(
+            &first,
+            &make("t", Some("shop"), &settings, Run::Background)
+        ));
+        // Anything it is made from differs: another template.
+        let stricter = AnalysisSettings {
+            success_rate: 0.99,
+            ..settings.clone()
+        };
+        for other in [
+            make("t", Some("shop"), &stricter, Run::Background),
+            make("t", Some("shop"), &settings, Run::Step),
+            make("t", Some("cart"), &settings, Run::Background),
+            make("u", Some("shop"), &settings, Run::Background),
+            memo.template(
+                "t",
+                Some("shop"),
+                &settings,
+                Selection::ByRevision,
+                Run::Background,
+            ),
+        ] {
+            assert_ne!(*other, *first);
+        }
+    }
 
     #[test]
     fn no_data_is_inconclusive_by_default() {

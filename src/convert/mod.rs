@@ -23,6 +23,7 @@ use crate::load::{Document, FieldPath, Location, Lookup as _};
 use crate::plan::settings::{AnalysisMode, Mode, Traffic};
 use crate::plan::{self, ConvertOptions, PlanError, PlannedApp, steps};
 use analysis::Selection;
+pub use analysis::TemplateMemo;
 use virtual_service::Split;
 
 /// Where an output document came from.
@@ -103,13 +104,15 @@ struct Work<'d> {
     index: &'d Index<'d>,
     replaced: HashMap<usize, Value>,
     modified: HashMap<usize, Value>,
-    added: BTreeMap<usize, Vec<Value>>,
+    added: BTreeMap<usize, Vec<Arc<Value>>>,
     findings: Vec<Finding>,
     /// The app each finding is about (by position in the plan), to merge in app order.
     finding_apps: Vec<usize>,
     /// AnalysisTemplates written in this run: (namespace, name) → what it was made from, and
     /// the template.
-    templates: HashMap<(Option<String>, String), (TemplateInputs, Value)>,
+    templates: HashMap<(Option<String>, String), (TemplateInputs, Arc<Value>)>,
+    /// Templates made by this conversion and those it shares them with.
+    memo: &'d TemplateMemo,
 }
 
 /// What an AnalysisTemplate is made from: equal inputs make equal templates.
@@ -123,6 +126,17 @@ type TemplateInputs = (
 pub fn convert(
     documents: &[Document],
     options: &ConvertOptions,
+) -> Result<Conversion, ConvertError> {
+    convert_with(documents, options, &TemplateMemo::default())
+}
+
+/// [`convert`], sharing the AnalysisTemplates it makes with other conversions through
+/// `memo`: converting a tree part by part, each namespace's template is built once, and the
+/// parts' outputs hold the same one.
+pub fn convert_with(
+    documents: &[Document],
+    options: &ConvertOptions,
+    memo: &TemplateMemo,
 ) -> Result<Conversion, ConvertError> {
     let index = Index::new(documents);
     let plan = plan::plan(&index, options)?;
@@ -139,7 +153,7 @@ pub fn convert(
             // handing to another thread.
             .with_min_len(8)
             .map(|group| {
-                let mut work = Work::new(&index);
+                let mut work = Work::new(&index, memo);
                 for &app in group {
                     let before = work.findings.len();
                     work.convert_app(&plan.apps[app])
@@ -166,7 +180,7 @@ pub fn convert(
     if let Some((_, error)) = first_error {
         return Err(error);
     }
-    let mut work = Work::new(&index);
+    let mut work = Work::new(&index, memo);
     let mut app_findings: Vec<(usize, Finding)> = Vec::new();
     for part in works {
         work.replaced.extend(part.replaced);
@@ -225,7 +239,7 @@ pub fn convert(
         }
         for value in work.added.remove(&i).unwrap_or_default() {
             outputs.push(Output {
-                value: Arc::new(value),
+                value,
                 origin: Origin::Added { after: i },
             });
         }
@@ -285,8 +299,9 @@ fn independent_groups(index: &Index, apps: &[PlannedApp]) -> Vec<Vec<usize>> {
 }
 
 impl<'d> Work<'d> {
-    fn new(index: &'d Index<'d>) -> Self {
+    fn new(index: &'d Index<'d>, memo: &'d TemplateMemo) -> Self {
         Work {
+            memo,
             index,
             replaced: HashMap::new(),
             modified: HashMap::new(),
@@ -322,7 +337,7 @@ impl<'d> Work<'d> {
             .unwrap_or_default();
         let canary_service = format!("{service}{}", settings.canary_suffix);
         let stable_service = format!("{service}{}", settings.stable_suffix);
-        let mut new_resources: Vec<Value> = Vec::new();
+        let mut new_resources: Vec<Arc<Value>> = Vec::new();
 
         // Traffic: which routes, split how.
         let routes: Vec<&RouteRef> = planned
@@ -407,7 +422,10 @@ impl<'d> Work<'d> {
                     .find(Kind::Service, derived, namespace.as_deref())
                     .is_none()
                 {
-                    new_resources.push(services::derived(self.document(planned.service), derived));
+                    new_resources.push(Arc::new(services::derived(
+                        self.document(planned.service),
+                        derived,
+                    )));
                 }
             }
         }
@@ -452,13 +470,13 @@ impl<'d> Work<'d> {
                         .first()
                         .map(|r| self.document(r.virtual_service).api_version())
                         .unwrap_or("networking.istio.io/v1beta1");
-                    new_resources.push(destination_rule::with_subsets(
+                    new_resources.push(Arc::new(destination_rule::with_subsets(
                         api_version,
                         &rule_name,
                         namespace.as_deref(),
                         &service,
                         &service_selector,
-                    ));
+                    )));
                     subset_rule = Some((rule_name, deployment));
                 }
             }
@@ -577,7 +595,7 @@ impl<'d> Work<'d> {
             Mode::Template => {
                 self.replaced.insert(deployment, rollout);
             }
-            Mode::WorkloadRef => new_resources.insert(0, rollout),
+            Mode::WorkloadRef => new_resources.insert(0, Arc::new(rollout)),
         }
         self.added
             .entry(deployment)
@@ -593,7 +611,7 @@ impl<'d> Work<'d> {
         rule: usize,
         settings: &crate::plan::settings::Settings,
         service: &str,
-        new_resources: &mut Vec<Value>,
+        new_resources: &mut Vec<Arc<Value>>,
     ) {
         let doc = self.document(rule);
         if doc.value.lookup("/spec/trafficPolicy").is_none() {
@@ -626,11 +644,11 @@ impl<'d> Work<'d> {
                         .find(Kind::DestinationRule, &name, namespace.as_deref())
                         .is_none()
                     {
-                        new_resources.push(destination_rule::copy_for_service(
+                        new_resources.push(Arc::new(destination_rule::copy_for_service(
                             self.document(rule),
                             &name,
                             &format!("{service}{suffix}"),
-                        ));
+                        )));
                     }
                 }
                 self.findings.push(Finding::at(
@@ -657,7 +675,7 @@ impl<'d> Work<'d> {
         planned: &PlannedApp,
         selection: Selection,
         run: analysis::Run,
-        new_resources: &mut Vec<Value>,
+        new_resources: &mut Vec<Arc<Value>>,
     ) -> String {
         let shared = analysis::template_name(&planned.settings.analysis, selection, run);
         if self
@@ -677,7 +695,7 @@ impl<'d> Work<'d> {
         {
             return shared;
         }
-        let template = analysis::template(
+        let template = self.memo.template(
             &shared,
             namespace,
             &planned.settings.analysis,
@@ -685,20 +703,22 @@ impl<'d> Work<'d> {
             run,
         );
         match self.templates.get(&key) {
-            Some((_, existing)) if *existing == template => shared,
+            Some((_, existing)) if Arc::ptr_eq(existing, &template) || *existing == template => {
+                shared
+            }
             Some(_) => {
                 let own = format!("{rollout}-{shared}");
-                new_resources.push(analysis::template(
+                new_resources.push(Arc::new(analysis::template(
                     &own,
                     namespace,
                     &planned.settings.analysis,
                     selection,
                     run,
-                ));
+                )));
                 own
             }
             None => {
-                self.templates.insert(key, (inputs, template.clone()));
+                self.templates.insert(key, (inputs, Arc::clone(&template)));
                 new_resources.push(template);
                 shared
             }

@@ -42,6 +42,8 @@ pub fn insert_first(map: &mut Map<String, Value>, key: &str, value: Value) {
 
 /// Removes `key` keeping the order of the other keys.
 pub fn remove(map: &mut Map<String, Value>, key: &str) -> Option<Value> {
+    // Most keys asked for are absent: finding that out needs no hashing on a small object.
+    crate::load::field(map, key)?;
     map.shift_remove(key)
 }
 

@@ -114,13 +114,14 @@ type TemplateKey = (Option<String>, String);
 /// The AnalysisTemplates parts have made so far, as made and rendered: a part that makes
 /// the same one again shares the text, so that the thousand apps of a namespace render and
 /// hold their template once.
-type Templates = Mutex<HashMap<TemplateKey, (Value, Arc<str>)>>;
+type Templates = Mutex<HashMap<TemplateKey, (Arc<Value>, Arc<str>)>>;
 
 /// What the parts of one run share.
 #[derive(Default)]
 struct Shared {
     staging: Staging,
     templates: Templates,
+    memo: convert::TemplateMemo,
 }
 
 /// What converting one part gave.
@@ -163,15 +164,22 @@ impl Reported {
 fn checked_conversion(
     documents: &[Document],
     options: &ConvertOptions,
-    checked: &dyn Fn(&TemplateKey, &Value) -> bool,
+    memo: &convert::TemplateMemo,
+    checked: &dyn Fn(&TemplateKey, &Arc<Value>) -> bool,
 ) -> Option<convert::Conversion> {
-    let conversion = convert::convert(documents, options).ok()?;
+    let conversion = convert::convert_with(documents, options, memo).ok()?;
     let known = |output: &convert::Output| {
         new_template(output) && checked(&template_key(&output.value), &output.value)
     };
     validate::check_conversion_except(documents, &conversion, known)
         .is_empty()
         .then_some(conversion)
+}
+
+/// Whether two resources are equal: the same one shared (templates from one
+/// [`convert::TemplateMemo`]), or equal values.
+fn same(a: &Arc<Value>, b: &Arc<Value>) -> bool {
+    Arc::ptr_eq(a, b) || a == b
 }
 
 /// Whether `output` is an AnalysisTemplate the conversion adds.
@@ -346,8 +354,9 @@ pub fn patch(
     let files = load::manifest_files(inputs, load_options)?.ok()?;
     let staging = Staging::new();
     let made = Mutex::new(HashMap::new());
+    let memo = convert::TemplateMemo::default();
     let done = by_parts(&files, load_options, |documents| {
-        patch_part(documents, options, &staging, &made, &|_| false)
+        patch_part(documents, options, &memo, &staging, &made, &|_| false)
     })?;
     let first_document = first_documents(&done.documents_per_file);
     let globals: Vec<Vec<usize>> = done
@@ -382,7 +391,7 @@ pub fn patch(
             let keep = |key: &TemplateKey| keys.contains(key);
             Some((
                 number,
-                patch_part(&documents, options, &staging, &made, &keep)?,
+                patch_part(&documents, options, &memo, &staging, &made, &keep)?,
             ))
         })
         .collect();
@@ -420,15 +429,16 @@ pub fn patch(
 fn patch_part(
     documents: &[Document],
     options: &ConvertOptions,
+    memo: &convert::TemplateMemo,
     staging: &Staging,
     made: &Mutex<HashMap<TemplateKey, Arc<Value>>>,
     keep: &(dyn Fn(&TemplateKey) -> bool + Sync),
 ) -> Option<PatchPart> {
-    let checked = |key: &TemplateKey, value: &Value| {
+    let checked = |key: &TemplateKey, value: &Arc<Value>| {
         let made = made.lock().unwrap_or_else(PoisonError::into_inner);
-        made.get(key).is_some_and(|first| **first == *value)
+        made.get(key).is_some_and(|first| same(first, value))
     };
-    let conversion = checked_conversion(documents, options, &checked)?;
+    let conversion = checked_conversion(documents, options, memo, &checked)?;
     let mut templates = Vec::new();
     let mut written = convert::Conversion::default();
     for output in &conversion.outputs {
@@ -439,7 +449,7 @@ fn patch_part(
             {
                 let mut made = made.lock().unwrap_or_else(PoisonError::into_inner);
                 match made.get(&key) {
-                    Some(first) if **first != *output.value => return None,
+                    Some(first) if !same(first, &output.value) => return None,
                     Some(_) => {}
                     None => {
                         made.insert(key.clone(), Arc::clone(&output.value));
@@ -534,14 +544,14 @@ fn convert_part(
     format: Format,
     shared: &Shared,
 ) -> Option<Part> {
-    let checked = |key: &TemplateKey, value: &Value| {
+    let checked = |key: &TemplateKey, value: &Arc<Value>| {
         let made = shared
             .templates
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        made.get(key).is_some_and(|(first, _)| first == value)
+        made.get(key).is_some_and(|(first, _)| same(first, value))
     };
-    let conversion = checked_conversion(documents, options, &checked)?;
+    let conversion = checked_conversion(documents, options, &shared.memo, &checked)?;
     // The part's documents are rendered into one text, staged at once: spans are first
     // within the text, then within the staging.
     let mut text = String::new();
@@ -601,13 +611,18 @@ fn template_key(value: &Value) -> TemplateKey {
 
 /// The rendered text of a new AnalysisTemplate: the one another part rendered if it made
 /// the same, else rendered here (and kept for the parts after, if it is the first).
-fn shared_template(shared: &Shared, key: &TemplateKey, value: &Value, format: Format) -> Arc<str> {
+fn shared_template(
+    shared: &Shared,
+    key: &TemplateKey,
+    value: &Arc<Value>,
+    format: Format,
+) -> Arc<str> {
     let mut made = shared
         .templates
         .lock()
         .unwrap_or_else(PoisonError::into_inner);
     if let Some((first, text)) = made.get(key) {
-        if first == value {
+        if same(first, value) {
             return Arc::clone(text);
         }
         // Different: merging hands the run to the whole conversion.
@@ -618,7 +633,7 @@ fn shared_template(shared: &Shared, key: &TemplateKey, value: &Value, format: Fo
     let mut text = String::new();
     render(&mut text, value, format);
     let text: Arc<str> = text.into();
-    made.insert(key.clone(), (value.clone(), Arc::clone(&text)));
+    made.insert(key.clone(), (Arc::clone(value), Arc::clone(&text)));
     text
 }
 

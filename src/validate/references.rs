@@ -23,23 +23,43 @@ pub fn pod_labels(index: &Index, rollout: &Document) -> Option<Map<String, Value
         .cloned()
 }
 
+/// The Service fields of a Rollout: as dotted paths, and as pointers.
+const SERVICE_FIELDS: [(&str, &str); 6] = [
+    (
+        "spec.strategy.canary.canaryService",
+        "/spec/strategy/canary/canaryService",
+    ),
+    (
+        "spec.strategy.canary.stableService",
+        "/spec/strategy/canary/stableService",
+    ),
+    (
+        "spec.strategy.canary.pingPong.pingService",
+        "/spec/strategy/canary/pingPong/pingService",
+    ),
+    (
+        "spec.strategy.canary.pingPong.pongService",
+        "/spec/strategy/canary/pingPong/pongService",
+    ),
+    (
+        "spec.strategy.blueGreen.activeService",
+        "/spec/strategy/blueGreen/activeService",
+    ),
+    (
+        "spec.strategy.blueGreen.previewService",
+        "/spec/strategy/blueGreen/previewService",
+    ),
+];
+
 /// Every Service field of a Rollout, with its path.
 fn service_fields(rollout: &Document) -> Vec<(FieldPath, String)> {
-    [
-        "spec.strategy.canary.canaryService",
-        "spec.strategy.canary.stableService",
-        "spec.strategy.canary.pingPong.pingService",
-        "spec.strategy.canary.pingPong.pongService",
-        "spec.strategy.blueGreen.activeService",
-        "spec.strategy.blueGreen.previewService",
-    ]
-    .iter()
-    .filter_map(|dotted| {
-        let pointer = format!("/{}", dotted.replace('.', "/"));
-        let name = rollout.str_at(&pointer).filter(|n| !n.is_empty())?;
-        Some((FieldPath::parse(dotted), name.to_owned()))
-    })
-    .collect()
+    SERVICE_FIELDS
+        .iter()
+        .filter_map(|(dotted, pointer)| {
+            let name = rollout.str_at(pointer).filter(|n| !n.is_empty())?;
+            Some((FieldPath::parse(dotted), name.to_owned()))
+        })
+        .collect()
 }
 
 /// The AnalysisTemplates a Rollout names: (path of the reference, name, cluster scope).
@@ -206,6 +226,18 @@ fn check_arguments(
                 )
                 .with_hint(format!("add `- name: {name}` with a value or valueFrom to the args of this analysis")),
             );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SERVICE_FIELDS;
+
+    #[test]
+    fn service_field_pointers_are_their_paths() {
+        for (dotted, pointer) in SERVICE_FIELDS {
+            assert_eq!(format!("/{}", dotted.replace('.', "/")), pointer);
         }
     }
 }
