@@ -134,8 +134,8 @@ pub struct Index<'d> {
 }
 
 /// The pod labels of a Deployment's template.
-pub fn pod_labels(deployment: &Document) -> Map<String, Value> {
-    template_labels(deployment).cloned().unwrap_or_default()
+pub fn pod_labels(deployment: &Document) -> std::borrow::Cow<'_, Map<String, Value>> {
+    template_labels(deployment).map_or_else(Default::default, std::borrow::Cow::Borrowed)
 }
 
 fn template_labels(deployment: &Document) -> Option<&Map<String, Value>> {

@@ -11,7 +11,10 @@ use crate::index::{Index, Kind};
 use crate::load::{Document, FieldPath, Lookup as _};
 
 /// The pod labels of a Rollout: its template's, or those of the Deployment it references.
-pub fn pod_labels(index: &Index, rollout: &Document) -> Option<Map<String, Value>> {
+pub fn pod_labels<'d>(
+    index: &Index<'d>,
+    rollout: &'d Document,
+) -> Option<std::borrow::Cow<'d, Map<String, Value>>> {
     if let Some(name) = rollout.str_at("/spec/workloadRef/name") {
         let deployment = index.find(Kind::Deployment, name, rollout.namespace())?;
         return Some(crate::index::pod_labels(&index.documents[deployment]));
@@ -20,7 +23,7 @@ pub fn pod_labels(index: &Index, rollout: &Document) -> Option<Map<String, Value
         .value
         .lookup("/spec/template/metadata/labels")
         .and_then(Value::as_object)
-        .cloned()
+        .map(std::borrow::Cow::Borrowed)
 }
 
 /// The Service fields of a Rollout: as dotted paths, and as pointers.
@@ -130,10 +133,12 @@ pub fn check_rollout(index: &Index, rollout_index: usize, findings: &mut Vec<Fin
             continue;
         };
         let Some(labels) = &labels else { continue };
-        let selector = crate::index::service_selector(&index.documents[service])
-            .cloned()
-            .unwrap_or_default();
-        if let Some((key, _)) = selector.iter().find(|(k, v)| labels.get(*k) != Some(*v)) {
+        let selector = crate::index::service_selector(&index.documents[service]);
+        if let Some((key, _)) = selector
+            .into_iter()
+            .flatten()
+            .find(|(k, v)| labels.get(*k) != Some(*v))
+        {
             findings.push(
                 at(
                     rollout,
