@@ -149,17 +149,132 @@ fn assert_same_report(label: &str, inputs: &[Input]) -> bool {
     true
 }
 
+/// Copies the tree at `from` (a directory or one file) to `to`.
+fn copy_tree(from: &Path, to: &Path) {
+    if from.is_file() {
+        fs::copy(from, to.join(from.file_name().expect("a file name"))).expect("copy");
+        return;
+    }
+    for entry in fs::read_dir(from).expect("readable").flatten() {
+        let path = entry.path();
+        let target = to.join(entry.file_name());
+        if entry.file_type().is_ok_and(|t| t.is_dir()) {
+            fs::create_dir_all(&target).expect("directory");
+            copy_tree(&path, &target);
+        } else if entry.file_type().is_ok_and(|t| t.is_file()) {
+            fs::copy(&path, &target).expect("copy");
+        }
+    }
+}
+
+/// Every file under `root`, by path relative to it, with its text.
+fn tree_texts(root: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut texts = Vec::new();
+    let mut pending = vec![root.to_owned()];
+    while let Some(dir) = pending.pop() {
+        for entry in fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                let relative = path.strip_prefix(root).expect("under the root").to_owned();
+                texts.push((relative, fs::read(&path).expect("readable")));
+            }
+        }
+    }
+    texts.sort();
+    texts
+}
+
+/// The whole run's `convert --write` (`root`: `-o root`) of `inputs`, as the CLI writes it.
+fn write_whole(inputs: &[Input], options: &ConvertOptions, root: Option<&Path>) -> usize {
+    let loaded = load::load(inputs, &LoadOptions::default()).expect("loads");
+    let conversion = convert::convert(&loaded.documents, options).expect("converts");
+    let files = emit::render_files(&loaded.sources, &loaded.documents, &conversion);
+    let writes: Vec<(PathBuf, String)> = files
+        .into_iter()
+        .filter_map(|file| {
+            let path = file.path()?;
+            match root {
+                Some(root) => Some((emit::atomic::mirrored(root, &path).ok()?, file.text)),
+                None => file.changed.then_some((path, file.text)),
+            }
+        })
+        .collect();
+    emit::atomic::write_all(&writes).expect("writes");
+    writes.len()
+}
+
+/// A temporary directory inside the working directory when the build's is (`-o` writes
+/// only what it reads from there).
+fn temporary_directory() -> tempfile::TempDir {
+    tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("temporary directory")
+}
+
+/// Asserts that `convert --write` in parts writes what the whole run writes, on two copies
+/// of the tree at `path`, and `-o` the same; whether the parts wrote it.
+fn assert_same_written(label: &str, path: &Path, options: &ConvertOptions) -> bool {
+    let (parts, whole) = (temporary_directory(), temporary_directory());
+    copy_tree(path, parts.path());
+    copy_tree(path, whole.path());
+    let inputs = |root: &Path| [Input::Path(root.to_owned())];
+    let Some(written) = partition::write(
+        &inputs(parts.path()),
+        &LoadOptions::default(),
+        options,
+        None,
+    ) else {
+        return false;
+    };
+    let files = written.commit().expect("the parts write");
+    let count = write_whole(&inputs(whole.path()), options, None);
+    assert_eq!(files, count, "{label} (-w): files written");
+    assert_eq!(
+        tree_texts(parts.path()),
+        tree_texts(whole.path()),
+        "{label} (-w): trees"
+    );
+    // `-o` of a copy as it was, by its path from here.
+    let source = temporary_directory();
+    copy_tree(path, source.path());
+    let here = std::env::current_dir().expect("working directory");
+    let Ok(relative) = source.path().strip_prefix(&here) else {
+        eprintln!("{label}: -o not checked: the build directory is outside the working directory");
+        return true;
+    };
+    let (parts, whole) = (temporary_directory(), temporary_directory());
+    let inputs = [Input::Path(relative.to_owned())];
+    let written = partition::write(
+        &inputs,
+        &LoadOptions::default(),
+        options,
+        Some(parts.path()),
+    )
+    .unwrap_or_else(|| panic!("{label} (-o): the parts wrote with -w, not with -o"));
+    let files = written.commit().expect("the parts write");
+    let count = write_whole(&inputs, options, Some(whole.path()));
+    assert_eq!(files, count, "{label} (-o): files written");
+    assert_eq!(
+        tree_texts(parts.path()),
+        tree_texts(whole.path()),
+        "{label} (-o): trees"
+    );
+    true
+}
+
 fn check_tree(label: &str, path: &Path) {
     let inputs = [Input::Path(path.to_owned())];
     assert_same(label, &inputs, &ConvertOptions::default());
     assert_same_patch(label, &inputs, &ConvertOptions::default());
     assert_same_report(label, &inputs);
+    assert_same_written(label, path, &ConvertOptions::default());
     let split = tempfile::tempdir().expect("temporary directory");
     if one_document_per_file(path, split.path()) {
         let label = format!("{label}, a document per file");
         let inputs = [Input::Path(split.path().to_owned())];
         assert_same(&label, &inputs, &ConvertOptions::default());
         assert_same_patch(&label, &inputs, &ConvertOptions::default());
+        assert_same_written(&label, split.path(), &ConvertOptions::default());
         // One file is one part: the whole run does it.
         let several = fs::read_dir(split.path()).map_or(0, Iterator::count) > 1;
         assert_eq!(

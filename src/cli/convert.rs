@@ -58,16 +58,30 @@ pub fn run(args: ConvertArgs, streams: &mut Streams) -> Outcome {
         OutputFormat::Yaml => Format::Yaml,
         OutputFormat::Json => Format::Json,
     };
-    // A tree printed or checked converts part by part, unless that path hands it back.
+    // A tree printed, checked or written converts part by part, unless that path hands it
+    // back.
     let inputs = args.flags.inputs(streams.stdin_is_terminal);
-    let in_parts = !args.write && args.output_dir.is_none() && args.flags.argocd.is_none();
-    if in_parts && !inputs.is_empty() {
+    if args.flags.argocd.is_none() && !inputs.is_empty() {
         let options = match args.flags.options(streams) {
             Ok(options) => options,
             Err(outcome) => return outcome,
         };
         let load_options = args.flags.input.load_options();
-        if args.check {
+        if (args.write || args.output_dir.is_some()) && !args.check {
+            if let Some(written) =
+                partition::write(&inputs, &load_options, &options, args.output_dir.as_deref())
+            {
+                args.flags.print_findings(&written.findings, streams);
+                let converted = written.converted.len();
+                return match written.commit() {
+                    Ok(files) => {
+                        report_written(converted, files, args.flags.quiet, streams);
+                        Outcome::Success
+                    }
+                    Err(error) => report_failure(streams.stderr, &error, error.hint()),
+                };
+            }
+        } else if args.check {
             if let Some(patched) = partition::patch(&inputs, &load_options, &options) {
                 args.flags.print_findings(&patched.findings, streams);
                 if patched.changed() == 0 {
@@ -147,15 +161,23 @@ pub fn run(args: ConvertArgs, streams: &mut Streams) -> Outcome {
     if let Err(error) = atomic::write_all(&writes) {
         return report_failure(streams.stderr, &error, error.hint());
     }
-    if !args.flags.quiet {
+    report_written(
+        conversion.converted.len(),
+        writes.len(),
+        args.flags.quiet,
+        streams,
+    );
+    Outcome::Success
+}
+
+/// Says how many Deployments were converted and files written.
+fn report_written(converted: usize, files: usize, quiet: bool, streams: &mut Streams) {
+    if !quiet {
         let _ = writeln!(
             streams.stderr,
-            "converted {} Deployment(s); wrote {} file(s)",
-            conversion.converted.len(),
-            writes.len()
+            "converted {converted} Deployment(s); wrote {files} file(s)"
         );
     }
-    Outcome::Success
 }
 
 /// The extra files (`--argocd`) whose text changes, with their paths.

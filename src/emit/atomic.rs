@@ -1,8 +1,10 @@
 //! All-or-nothing writes: every file goes to a temporary file beside its target first, and
 //! only when all of them are written are they renamed into place.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 
 /// Why the output could not be written. Nothing was changed when this is returned.
 #[derive(Debug, thiserror::Error)]
@@ -47,105 +49,156 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> WriteError + '_ {
 
 /// Writes every `(path, text)` pair, or none of them.
 pub fn write_all(files: &[(PathBuf, String)]) -> Result<(), WriteError> {
-    write_all_with(files, &mut |from, to| std::fs::rename(from, to))
+    let batch = Batch::default();
+    for (target, text) in files {
+        batch.stage(target, text)?;
+    }
+    batch.commit()
 }
 
-/// [`write_all`] with the rename step given, so that a test can make it fail half-way.
-fn write_all_with(
-    files: &[(PathBuf, String)],
-    rename: &mut dyn FnMut(&Path, &Path) -> std::io::Result<()>,
-) -> Result<(), WriteError> {
-    let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
-    let result = stage(files, &mut staged);
-    if let Err(error) = result {
-        for (temporary, _) in &staged {
-            let _ = std::fs::remove_file(temporary);
+/// Files staged for one all-or-nothing write, from any number of threads: each goes to a
+/// temporary file beside its target at once, and nothing is changed until [`Batch::commit`].
+/// A batch dropped without committing removes what it staged.
+#[derive(Debug, Default)]
+pub struct Batch {
+    /// Each target and the temporary file that holds its new text.
+    staged: Mutex<BTreeMap<PathBuf, PathBuf>>,
+}
+
+impl Batch {
+    /// Stages `text` for `target`, in place of what was staged for it before.
+    pub fn stage(&self, target: &Path, text: &str) -> Result<(), WriteError> {
+        let temporary = stage(target, text)?;
+        let replaced = self
+            .staged
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(target.to_path_buf(), temporary);
+        if let Some(replaced) = replaced {
+            let _ = std::fs::remove_file(replaced);
         }
-        return Err(error);
+        Ok(())
     }
-    // Each target that exists is moved aside before its new text takes its place, so that a
-    // rename failing half-way can put every file back as it was.
-    let mut committed: Vec<(PathBuf, Option<PathBuf>)> = Vec::new();
-    let mut failure = None;
-    for (temporary, target) in &staged {
-        let backup = if target.exists() {
-            let backup = temporary.with_extension("old");
-            if let Err(source) = rename(target, &backup) {
+
+    /// How many files are staged.
+    pub fn len(&self) -> usize {
+        self.staged
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
+    }
+
+    /// Whether nothing is staged.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Puts every staged file in place, or (if one cannot be) none.
+    pub fn commit(self) -> Result<(), WriteError> {
+        self.commit_with(&mut |from, to| std::fs::rename(from, to))
+    }
+
+    /// [`Batch::commit`] with the rename step given, so that a test can make it fail half-way.
+    fn commit_with(
+        self,
+        rename: &mut dyn FnMut(&Path, &Path) -> std::io::Result<()>,
+    ) -> Result<(), WriteError> {
+        let staged: Vec<(PathBuf, PathBuf)> =
+            std::mem::take(&mut *self.staged.lock().unwrap_or_else(PoisonError::into_inner))
+                .into_iter()
+                .map(|(target, temporary)| (temporary, target))
+                .collect();
+        // Each target that exists is moved aside before its new text takes its place, so
+        // that a rename failing half-way can put every file back as it was.
+        let mut committed: Vec<(PathBuf, Option<PathBuf>)> = Vec::new();
+        let mut failure = None;
+        for (temporary, target) in &staged {
+            let backup = if target.exists() {
+                let backup = temporary.with_extension("old");
+                if let Err(source) = rename(target, &backup) {
+                    failure = Some((target.clone(), source));
+                    break;
+                }
+                Some(backup)
+            } else {
+                None
+            };
+            if let Err(source) = rename(temporary, target) {
+                if let Some(backup) = &backup {
+                    let _ = std::fs::rename(backup, target);
+                }
                 failure = Some((target.clone(), source));
                 break;
             }
-            Some(backup)
-        } else {
-            None
-        };
-        if let Err(source) = rename(temporary, target) {
-            if let Some(backup) = &backup {
-                let _ = std::fs::rename(backup, target);
-            }
-            failure = Some((target.clone(), source));
-            break;
+            committed.push((target.clone(), backup));
         }
-        committed.push((target.clone(), backup));
-    }
-    if let Some((path, source)) = failure {
-        for (target, backup) in committed.iter().rev() {
-            match backup {
-                Some(backup) => {
-                    let _ = std::fs::rename(backup, target);
-                }
-                None => {
-                    let _ = std::fs::remove_file(target);
+        if let Some((path, source)) = failure {
+            for (target, backup) in committed.iter().rev() {
+                match backup {
+                    Some(backup) => {
+                        let _ = std::fs::rename(backup, target);
+                    }
+                    None => {
+                        let _ = std::fs::remove_file(target);
+                    }
                 }
             }
-        }
-        for (temporary, _) in &staged {
-            let _ = std::fs::remove_file(temporary);
-        }
-        return Err(WriteError::Io {
-            path: path.display().to_string(),
-            source,
-        });
-    }
-    for (_, backup) in committed {
-        if let Some(backup) = backup {
-            let _ = std::fs::remove_file(backup);
-        }
-    }
-    Ok(())
-}
-
-fn stage(
-    files: &[(PathBuf, String)],
-    staged: &mut Vec<(PathBuf, PathBuf)>,
-) -> Result<(), WriteError> {
-    for (target, text) in files {
-        if std::fs::symlink_metadata(target).is_ok_and(|m| m.file_type().is_symlink()) {
-            return Err(WriteError::Symlink {
-                path: target.display().to_string(),
+            for (temporary, _) in &staged {
+                let _ = std::fs::remove_file(temporary);
+            }
+            return Err(WriteError::Io {
+                path: path.display().to_string(),
+                source,
             });
         }
-        let directory = match target.parent() {
-            Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        std::fs::create_dir_all(&directory).map_err(io(&directory))?;
-        let mut temporary = tempfile::Builder::new()
-            .prefix(".rolloutify-")
-            .suffix(".tmp")
-            .tempfile_in(&directory)
-            .map_err(io(target))?;
-        temporary.write_all(text.as_bytes()).map_err(io(target))?;
-        temporary.as_file().sync_all().map_err(io(target))?;
-        if let Ok(metadata) = std::fs::metadata(target) {
-            let _ = std::fs::set_permissions(temporary.path(), metadata.permissions());
+        for (_, backup) in committed {
+            if let Some(backup) = backup {
+                let _ = std::fs::remove_file(backup);
+            }
         }
-        let (_, path) = temporary.keep().map_err(|e| WriteError::Io {
-            path: target.display().to_string(),
-            source: e.error,
-        })?;
-        staged.push((path, target.clone()));
+        Ok(())
     }
-    Ok(())
+}
+
+impl Drop for Batch {
+    fn drop(&mut self) {
+        let staged = self
+            .staged
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner);
+        for temporary in staged.values() {
+            let _ = std::fs::remove_file(temporary);
+        }
+    }
+}
+
+/// Writes `text` to a new temporary file beside `target` (with its permissions); its path.
+fn stage(target: &Path, text: &str) -> Result<PathBuf, WriteError> {
+    if std::fs::symlink_metadata(target).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(WriteError::Symlink {
+            path: target.display().to_string(),
+        });
+    }
+    let directory = match target.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&directory).map_err(io(&directory))?;
+    let mut temporary = tempfile::Builder::new()
+        .prefix(".rolloutify-")
+        .suffix(".tmp")
+        .tempfile_in(&directory)
+        .map_err(io(target))?;
+    temporary.write_all(text.as_bytes()).map_err(io(target))?;
+    temporary.as_file().sync_all().map_err(io(target))?;
+    if let Ok(metadata) = std::fs::metadata(target) {
+        let _ = std::fs::set_permissions(temporary.path(), metadata.permissions());
+    }
+    let (_, path) = temporary.keep().map_err(|e| WriteError::Io {
+        path: target.display().to_string(),
+        source: e.error,
+    })?;
+    Ok(path)
 }
 
 /// The path under `root` that mirrors `input` (a relative path inside the current directory).
@@ -202,7 +255,11 @@ mod tests {
             }
             std::fs::rename(from, to)
         };
-        let error = write_all_with(&files, &mut failing).unwrap_err();
+        let batch = Batch::default();
+        for (target, text) in &files {
+            batch.stage(target, text).unwrap();
+        }
+        let error = batch.commit_with(&mut failing).unwrap_err();
         assert!(error.to_string().contains("injected failure"), "{error}");
         assert!(renames >= 7);
         let after: Vec<Option<String>> = files

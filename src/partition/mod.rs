@@ -27,7 +27,7 @@ use serde_json::Value;
 
 use crate::convert::{self, Origin};
 use crate::diff;
-use crate::emit::{self, Format, yaml};
+use crate::emit::{self, Format, atomic, yaml};
 use crate::finding::Finding;
 use crate::load::{self, Document, Input, LoadOptions, Lookup as _};
 use crate::plan::ConvertOptions;
@@ -328,35 +328,152 @@ impl Patched {
     }
 }
 
-/// What converting one part gave, as patches.
+/// What converting one part gave, in files.
 #[derive(Debug)]
 struct PatchPart {
-    /// Each changed file's patch, by path.
-    patches: Vec<(PathBuf, Span)>,
+    /// Each file the part hands on, by path, with its staged text.
+    files: Vec<(PathBuf, Span)>,
     /// The part's new AnalysisTemplates: key and the document (within the part) each
     /// follows.
     templates: Vec<(TemplateKey, usize)>,
     reported: Reported,
 }
 
+/// What a part stages of the files it converts.
+#[derive(Clone, Copy)]
+enum FileSink {
+    /// The patch of each file that changes.
+    Patch,
+    /// The new text of each file that changes, or of `every` file.
+    Text { every: bool },
+}
+
+/// What a run in files gave: the files staged, in input order; the findings and
+/// conversions; and the files read, with how many documents each holds.
+struct InFiles {
+    files: Vec<(PathBuf, Span)>,
+    findings: Vec<Finding>,
+    converted: Vec<String>,
+    read: Vec<PathBuf>,
+    documents_per_file: Vec<usize>,
+}
+
 /// Converts `inputs` part by part into the patch `convert --write` would apply; `None` when
 /// the whole conversion must run instead (see the module documentation).
-///
-/// A namespace's shared AnalysisTemplate goes into one file, beside the first app that
-/// uses it, and which part holds that app is known only when all are done. So every part
-/// is first made without the templates it adds; then, for each template, the part with the
-/// first app that adds it (the whole conversion's place for it) is made again with it.
 pub fn patch(
     inputs: &[Input],
     load_options: &LoadOptions,
     options: &ConvertOptions,
 ) -> Option<Patched> {
-    let files = load::manifest_files(inputs, load_options)?.ok()?;
     let staging = Staging::new();
+    let done = in_files(inputs, load_options, options, FileSink::Patch, &staging)?;
+    Some(Patched {
+        patches: done.files.into_iter().map(|(_, span)| span).collect(),
+        staging,
+        findings: done.findings,
+        converted: done.converted,
+    })
+}
+
+/// What `convert --write` (or `-o`) would write, converted part by part and staged: nothing
+/// is changed until [`Written::commit`].
+#[derive(Debug)]
+pub struct Written {
+    batch: atomic::Batch,
+    pub findings: Vec<Finding>,
+    pub converted: Vec<String>,
+}
+
+impl Written {
+    /// Puts every file in place, or none; how many.
+    pub fn commit(self) -> Result<usize, atomic::WriteError> {
+        let files = self.batch.len();
+        self.batch.commit()?;
+        Ok(files)
+    }
+}
+
+/// Converts `inputs` part by part and stages the files `convert --write` writes (`root`:
+/// every file under that directory, as `-o` writes them); `None` when the whole conversion
+/// must run instead (see the module documentation), which then also reports a file that
+/// cannot be written.
+pub fn write(
+    inputs: &[Input],
+    load_options: &LoadOptions,
+    options: &ConvertOptions,
+    root: Option<&std::path::Path>,
+) -> Option<Written> {
+    let staging = Staging::new();
+    let every = root.is_some();
+    let done = in_files(
+        inputs,
+        load_options,
+        options,
+        FileSink::Text { every },
+        &staging,
+    )?;
+    // Only now is it known which parts' files are final: stage them to be written.
+    let batch = atomic::Batch::default();
+    let staged: Option<()> = done
+        .files
+        .par_chunks(64)
+        .map(|files| {
+            let mut reader = staging.reader();
+            for (path, span) in files {
+                let mut text = Vec::with_capacity(span.len as usize);
+                reader.copy(*span, &mut text).ok()?;
+                let text = String::from_utf8(text).ok()?;
+                let target = match root {
+                    Some(root) => atomic::mirrored(root, path).ok()?,
+                    None => path.clone(),
+                };
+                batch.stage(&target, &text).ok()?;
+            }
+            Some(())
+        })
+        .collect();
+    staged?;
+    drop(staging);
+    // Files without documents are no part's: `-o` copies them as the whole run does.
+    if let Some(root) = root {
+        for (path, _) in done
+            .read
+            .iter()
+            .zip(&done.documents_per_file)
+            .filter(|(_, documents)| **documents == 0)
+        {
+            if let Some(source) = load::read_manifest(path, &load_options.limits).ok()? {
+                let target = atomic::mirrored(root, path).ok()?;
+                batch.stage(&target, &source.text).ok()?;
+            }
+        }
+    }
+    Some(Written {
+        batch,
+        findings: done.findings,
+        converted: done.converted,
+    })
+}
+
+/// Converts `inputs` part by part, handing the files each part changes to `sink`.
+///
+/// A namespace's shared AnalysisTemplate goes into one file, beside the first app that
+/// uses it, and which part holds that app is known only when all are done. So every part
+/// is first made without the templates it adds; then, for each template, the part with the
+/// first app that adds it (the whole conversion's place for it) is made again with it, and
+/// hands its files to the sink again.
+fn in_files(
+    inputs: &[Input],
+    load_options: &LoadOptions,
+    options: &ConvertOptions,
+    sink: FileSink,
+    staging: &Staging,
+) -> Option<InFiles> {
+    let files = load::manifest_files(inputs, load_options)?.ok()?;
     let made = Mutex::new(HashMap::new());
     let memo = convert::TemplateMemo::default();
     let done = by_parts(&files, load_options, |documents| {
-        patch_part(documents, options, &memo, &staging, &made, &|_| false)
+        patch_part(documents, options, &memo, sink, staging, &made, &|_| false)
     })?;
     let first_document = first_documents(&done.documents_per_file);
     let globals: Vec<Vec<usize>> = done
@@ -391,7 +508,7 @@ pub fn patch(
             let keep = |key: &TemplateKey| keys.contains(key);
             Some((
                 number,
-                patch_part(&documents, options, &memo, &staging, &made, &keep)?,
+                patch_part(&documents, options, &memo, sink, staging, &made, &keep)?,
             ))
         })
         .collect();
@@ -401,35 +518,38 @@ pub fn patch(
         .map(|(i, path)| (path.as_path(), i))
         .collect();
     let mut reported = InRunOrder::default();
-    let mut patches: Vec<(usize, Span)> = Vec::new();
+    let mut staged: Vec<(usize, PathBuf, Span)> = Vec::new();
     for found in parts {
         let (number, part) = found?;
         reported.add(&globals[number], part.reported);
-        patches.extend(part.patches.into_iter().map(|(path, span)| {
-            (
-                order.get(path.as_path()).copied().unwrap_or(usize::MAX),
-                span,
-            )
+        staged.extend(part.files.into_iter().map(|(path, span)| {
+            let file = order.get(path.as_path()).copied().unwrap_or(usize::MAX);
+            (file, path, span)
         }));
     }
-    patches.sort_by_key(|(file, _)| *file);
+    staged.sort_by_key(|(file, _, _)| *file);
     let (findings, converted) = reported.finish();
-    Some(Patched {
-        patches: patches.into_iter().map(|(_, span)| span).collect(),
-        staging,
+    Some(InFiles {
+        files: staged
+            .into_iter()
+            .map(|(_, path, span)| (path, span))
+            .collect(),
         findings,
         converted,
+        documents_per_file: done.documents_per_file,
+        read: files,
     })
 }
 
-/// Converts and checks one part and stages the patch of each file it changes, with the new
-/// AnalysisTemplates `keep` accepts and without the others; `None` if converting fails, the
-/// output would not pass the check, a patch cannot be staged, or a new template differs
-/// from one of the same name another part made (`made`: the whole conversion names them).
+/// Converts and checks one part and stages, as `sink` asks, each file it changes, with the
+/// new AnalysisTemplates `keep` accepts and without the others; `None` if converting fails,
+/// the output would not pass the check, staging fails, or a new template differs from one
+/// of the same name another part made (`made`: the whole conversion names them).
 fn patch_part(
     documents: &[Document],
     options: &ConvertOptions,
     memo: &convert::TemplateMemo,
+    sink: FileSink,
     staging: &Staging,
     made: &Mutex<HashMap<TemplateKey, Arc<Value>>>,
     keep: &(dyn Fn(&TemplateKey) -> bool + Sync),
@@ -475,23 +595,34 @@ fn patch_part(
             sources.push(Arc::clone(&document.source));
         }
     }
-    let mut patches = Vec::new();
+    let mut files = Vec::new();
     for file in emit::render_files(&sources, documents, &written) {
-        let Some(path) = file.path().filter(|_| file.changed) else {
+        let Some(path) = file.path() else {
             continue;
         };
-        let text = diff::unified(std::slice::from_ref(&file));
-        let start = staging.append(text.as_bytes()).ok()?;
-        patches.push((
+        let staged = match sink {
+            FileSink::Patch | FileSink::Text { every: false } if !file.changed => continue,
+            FileSink::Patch => {
+                let text = diff::unified(std::slice::from_ref(&file));
+                staging
+                    .append(text.as_bytes())
+                    .map(|start| (start, text.len()))
+            }
+            FileSink::Text { .. } => staging
+                .append(file.text.as_bytes())
+                .map(|start| (start, file.text.len())),
+        };
+        let (start, len) = staged.ok()?;
+        files.push((
             path,
             Span {
                 start,
-                len: text.len() as u64,
+                len: len as u64,
             },
         ));
     }
     Some(PatchPart {
-        patches,
+        files,
         templates,
         reported: Reported::of(conversion),
     })
