@@ -282,6 +282,33 @@ mod tests {
     }
 
     #[test]
+    fn a_batch_keeps_the_last_text_per_file_and_leaves_nothing_when_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("a.yaml");
+        std::fs::write(&target, "old\n").unwrap();
+        let batch = Batch::default();
+        batch.stage(&target, "first\n").unwrap();
+        batch.stage(&target, "second\n").unwrap();
+        batch.stage(&dir.path().join("sub/b.yaml"), "b\n").unwrap();
+        assert_eq!(batch.len(), 2);
+        drop(batch);
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "old\n");
+        let mut left: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .chain(std::fs::read_dir(dir.path().join("sub")).unwrap())
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        left.sort();
+        assert_eq!(left, ["a.yaml", "sub"], "leftovers");
+        let batch = Batch::default();
+        batch.stage(&target, "first\n").unwrap();
+        batch.stage(&target, "second\n").unwrap();
+        batch.commit().unwrap();
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "second\n");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+    }
+
+    #[test]
     fn writes_everything_or_nothing() {
         let dir = tempfile::tempdir().unwrap();
         let good = dir.path().join("a.yaml");
