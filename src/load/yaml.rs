@@ -91,7 +91,32 @@ struct Node {
     spans: SpanTree,
     size: usize,
     /// For scalars: how to read it as a mapping key.
-    key: Option<String>,
+    key: Option<Key>,
+}
+
+/// How a scalar reads as a mapping key. Most scalars are values, never keys: the key's text
+/// is made only when one is used as a key.
+#[derive(Clone)]
+enum Key {
+    /// As its value reads: the string itself, or a boolean, integer or null written out.
+    OfValue,
+    /// As written (a float: `1.50` is the key `1.50`, not `1.5`).
+    Text(String),
+}
+
+impl Node {
+    /// The scalar's text as a mapping key; `None` for a sequence or mapping.
+    fn into_key(self) -> Option<String> {
+        match self.key? {
+            Key::Text(text) => Some(text),
+            Key::OfValue => Some(match self.value {
+                Value::String(s) => s,
+                Value::Bool(b) => b.to_string(),
+                Value::Number(n) => n.to_string(),
+                _ => "null".to_owned(),
+            }),
+        }
+    }
 }
 
 struct PendingKey {
@@ -113,7 +138,6 @@ enum Frame {
         position: Position,
         map: Map<String, Value>,
         spans: Vec<(String, Position, SpanTree)>,
-        first_seen: HashMap<String, usize>,
         pending: Option<PendingKey>,
         merges: Vec<MergeSource>,
         size: usize,
@@ -197,7 +221,6 @@ pub fn parse_stream(text: &str, limits: &Limits) -> Result<Vec<ParsedDocument>, 
                     position,
                     map: Map::new(),
                     spans: Vec::new(),
-                    first_seen: HashMap::new(),
                     pending: None,
                     merges: Vec::new(),
                     size: 1,
@@ -339,7 +362,6 @@ impl Builder<'_> {
             Frame::Mapping {
                 map,
                 spans,
-                first_seen,
                 pending,
                 merges,
                 size,
@@ -349,26 +371,28 @@ impl Builder<'_> {
                 match pending.take() {
                     None => {
                         let position = node.spans.position();
-                        let Some(key) = node.key else {
-                            return Err(YamlError::ComplexKey {
-                                position,
-                                what: if node.value.is_array() {
-                                    "sequence"
-                                } else {
-                                    "mapping"
-                                },
-                            });
+                        let what = if node.value.is_array() {
+                            "sequence"
+                        } else {
+                            "mapping"
                         };
-                        let merge = key == "<<" && node.value.is_string();
-                        if !merge {
-                            if let Some(first) = first_seen.get(&key) {
-                                return Err(YamlError::DuplicateKey {
-                                    position,
-                                    key,
-                                    first: *first,
-                                });
-                            }
-                            first_seen.insert(key.clone(), position.line);
+                        let is_string = node.value.is_string();
+                        let Some(key) = node.into_key() else {
+                            return Err(YamlError::ComplexKey { position, what });
+                        };
+                        let merge = key == "<<" && is_string;
+                        // The keys before this one are all in the map by now (merged keys
+                        // join it only when the mapping closes).
+                        if !merge && crate::load::field(map, &key).is_some() {
+                            let first = spans
+                                .iter()
+                                .find(|(k, _, _)| *k == key)
+                                .map_or(position.line, |(_, first, _)| first.line);
+                            return Err(YamlError::DuplicateKey {
+                                position,
+                                key,
+                                first,
+                            });
                         }
                         *pending = Some(PendingKey {
                             key,
@@ -413,24 +437,21 @@ fn merge_sources(node: Node, position: Position) -> Result<Vec<MergeSource>, Yam
 }
 
 /// The value of a scalar and the string it stands for as a mapping key.
-fn scalar_value(text: &str, style: ScalarStyle, tag: Option<&Tag>) -> (Value, String) {
+fn scalar_value(text: &str, style: ScalarStyle, tag: Option<&Tag>) -> (Value, Key) {
     if let Some(tag) = tag.filter(|t| t.handle == "tag:yaml.org,2002:" || t.handle == "!!") {
         match tag.suffix.as_str() {
-            "str" => return (Value::String(text.to_owned()), text.to_owned()),
-            "null" => return (Value::Null, "null".to_owned()),
+            "str" => return (Value::String(text.to_owned()), Key::OfValue),
+            "null" => return (Value::Null, Key::OfValue),
             _ => {}
         }
     }
     if style != ScalarStyle::Plain {
-        return (Value::String(text.to_owned()), text.to_owned());
+        return (Value::String(text.to_owned()), Key::OfValue);
     }
     let value = yaml11::resolve_plain(text);
     let key = match &value {
-        Value::String(s) => s.clone(),
-        Value::Bool(b) => b.to_string(),
-        Value::Number(n) if n.is_i64() || n.is_u64() => n.to_string(),
-        Value::Null => "null".to_owned(),
-        _ => text.to_owned(),
+        Value::Number(n) if !(n.is_i64() || n.is_u64()) => Key::Text(text.to_owned()),
+        _ => Key::OfValue,
     };
     (value, key)
 }
