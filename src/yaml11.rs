@@ -32,6 +32,39 @@ pub fn resolve_plain(text: &str) -> Value {
 /// Whether *some* common YAML reader (go-yaml v2, YAML 1.1 spec readers such as PyYAML, YAML 1.2
 /// core schema) would read this plain scalar as something other than the string itself.
 pub fn is_ambiguous_plain(text: &str) -> bool {
+    may_be_ambiguous(text) && read_otherwise(text)
+}
+
+/// Whether `text` starts as some reader's non-string form can: a digit, sign or dot (numbers,
+/// timestamps, `.inf`), `~`, `=`, `<<`, or the first letter of a YAML 1.1 boolean or null
+/// word. Any other text is a string to every reader, which most text the emitter writes is.
+fn may_be_ambiguous(text: &str) -> bool {
+    matches!(
+        text.as_bytes().first(),
+        None | Some(
+            b'0'..=b'9'
+                | b'+'
+                | b'-'
+                | b'.'
+                | b'~'
+                | b'='
+                | b'<'
+                | b'y'
+                | b'Y'
+                | b'n'
+                | b'N'
+                | b't'
+                | b'T'
+                | b'f'
+                | b'F'
+                | b'o'
+                | b'O'
+        )
+    )
+}
+
+/// [`is_ambiguous_plain`], asking every reader.
+fn read_otherwise(text: &str) -> bool {
     !resolve_plain(text).is_string()
         || SPECIAL_FLOATS.contains(&text)
         || matches!(text, "=" | "<<")
@@ -280,6 +313,59 @@ impl<'a> Scan<'a> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn text_that_starts_otherwise_is_a_string_to_every_reader() {
+        // Every string of up to three characters over an alphabet of what the forms are made of
+        // (digits, signs, dots, exponents, base prefixes, separators, the words' letters).
+        let alphabet: Vec<char> = "0159+-._eExXbo:~=<yYnNtTfFOlLuUrsaAiI T".chars().collect();
+        let mut texts = vec![String::new()];
+        for _ in 0..3 {
+            let longer: Vec<String> = texts
+                .iter()
+                .filter(|t| t.chars().count() == texts.last().map_or(0, |l| l.chars().count()))
+                .flat_map(|t| alphabet.iter().map(move |c| format!("{t}{c}")))
+                .collect();
+            texts.extend(longer);
+        }
+        texts.extend(
+            [
+                "null",
+                "NULL",
+                "true",
+                "False",
+                "yes",
+                "off",
+                "On",
+                ".inf",
+                "-.Inf",
+                ".NaN",
+                "0o17",
+                "0x1F",
+                "1e3",
+                "1_000",
+                "1:20",
+                "2001-12-14",
+                "2001-12-14t21:59:43.10-05:00",
+                "<<",
+                "=",
+                "~",
+                "nulls",
+                "truey",
+                "value",
+                "web-canary",
+                "Deployment",
+                "ClusterIP",
+            ]
+            .map(str::to_owned),
+        );
+        for text in &texts {
+            if !may_be_ambiguous(text) {
+                assert!(!read_otherwise(text), "{text:?} is read as something else");
+            }
+        }
+        assert!(texts.len() > 50_000);
+    }
 
     fn float(value: f64) -> Value {
         float_value(value).expect("finite")

@@ -59,13 +59,31 @@ pub fn is_plain_safe(s: &str) -> bool {
     !first.is_whitespace()
         && !last.is_whitespace()
         && starts_like_plain(s)
-        && s.chars().all(is_printable)
-        && !s.contains(": ")
-        && !s.contains(" #")
+        && plain_characters(s)
         && !s.ends_with(':')
         && !s.starts_with("---")
         && !s.starts_with("...")
         && !yaml11::is_ambiguous_plain(s)
+}
+
+/// Every character printable, and no `: ` or ` #` (which would end the scalar or start a
+/// comment). ASCII text, nearly all of it, is checked in one pass over its bytes.
+fn plain_characters(s: &str) -> bool {
+    if !s.is_ascii() {
+        return s.chars().all(is_printable) && !s.contains(": ") && !s.contains(" #");
+    }
+    let mut previous = 0u8;
+    for &byte in s.as_bytes() {
+        // The ASCII control characters.
+        if byte < 0x20 || byte == 0x7f {
+            return false;
+        }
+        if matches!((previous, byte), (b':', b' ') | (b' ', b'#')) {
+            return false;
+        }
+        previous = byte;
+    }
+    true
 }
 
 /// An indicator cannot start a plain scalar, except `-` before a character that starts an
@@ -278,6 +296,27 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
     use serde_json::json;
+
+    #[test]
+    fn the_byte_check_of_plain_characters_agrees_with_the_character_check() {
+        let alphabet = [
+            ' ', ':', '#', 'a', '\t', '\u{7f}', '\u{1}', '-', 'é', '\u{2028}',
+        ];
+        let mut texts = vec![String::new()];
+        for length in 1..=4 {
+            let longer: Vec<String> = texts
+                .iter()
+                .filter(|t| t.chars().count() == length - 1)
+                .flat_map(|t| alphabet.iter().map(move |c| format!("{t}{c}")))
+                .collect();
+            texts.extend(longer);
+        }
+        for text in &texts {
+            let by_characters =
+                text.chars().all(is_printable) && !text.contains(": ") && !text.contains(" #");
+            assert_eq!(plain_characters(text), by_characters, "{text:?}");
+        }
+    }
 
     fn doc(value: &Value) -> String {
         let mut out = String::new();
