@@ -479,6 +479,10 @@ fn find_template_syntax(text: &str) -> Option<(Position, String)> {
         "include", "template", "if", "else", "end", "range", "with", "define", "toYaml", "tpl",
         "quote", "default", "required", "printf", "block", "nindent", "indent",
     ];
+    // Most manifests have no `{{` at all: one search of the whole text says so.
+    if !text.contains("{{") {
+        return None;
+    }
     for (number, line) in text.lines().enumerate() {
         let content = line.trim_start();
         if content.starts_with('#') {
