@@ -108,12 +108,6 @@ impl Batch {
                 .into_iter()
                 .map(|(target, temporary)| (temporary, target))
                 .collect();
-        if let Err(error) = sync_staged(&staged) {
-            for (temporary, _) in &staged {
-                let _ = std::fs::remove_file(temporary);
-            }
-            return Err(error);
-        }
         // Each target that exists is moved aside before its new text takes its place, so
         // that a rename failing half-way can put every file back as it was.
         let mut committed: Vec<(PathBuf, Option<PathBuf>)> = Vec::new();
@@ -178,35 +172,6 @@ impl Drop for Batch {
     }
 }
 
-/// Makes the staged files durable before any of them is renamed into place: on Linux by
-/// syncing each file system they are on, once (elsewhere each file was synced when staged).
-#[cfg(target_os = "linux")]
-fn sync_staged(staged: &[(PathBuf, PathBuf)]) -> Result<(), WriteError> {
-    use std::os::unix::fs::MetadataExt as _;
-    let mut synced = std::collections::BTreeSet::new();
-    let mut directories = std::collections::BTreeSet::new();
-    for (temporary, _) in staged {
-        let directory = match temporary.parent() {
-            Some(parent) if !parent.as_os_str().is_empty() => parent,
-            _ => Path::new("."),
-        };
-        if !directories.insert(directory) {
-            continue;
-        }
-        let handle = std::fs::File::open(directory).map_err(io(directory))?;
-        let device = handle.metadata().map_err(io(directory))?.dev();
-        if synced.insert(device) {
-            rustix::fs::syncfs(&handle).map_err(|e| io(directory)(e.into()))?;
-        }
-    }
-    Ok(())
-}
-
-#[cfg(not(target_os = "linux"))]
-fn sync_staged(_: &[(PathBuf, PathBuf)]) -> Result<(), WriteError> {
-    Ok(())
-}
-
 /// Writes `text` to a new temporary file beside `target` (with its permissions); its path.
 fn stage(target: &Path, text: &str) -> Result<PathBuf, WriteError> {
     if std::fs::symlink_metadata(target).is_ok_and(|m| m.file_type().is_symlink()) {
@@ -225,9 +190,6 @@ fn stage(target: &Path, text: &str) -> Result<PathBuf, WriteError> {
         .tempfile_in(&directory)
         .map_err(io(target))?;
     temporary.write_all(text.as_bytes()).map_err(io(target))?;
-    // On Linux, one `syncfs` per file system before the renames does what a sync of each
-    // file does here (see `sync_staged`), for ten thousand files at the cost of one.
-    #[cfg(not(target_os = "linux"))]
     temporary.as_file().sync_all().map_err(io(target))?;
     if let Ok(metadata) = std::fs::metadata(target) {
         let _ = std::fs::set_permissions(temporary.path(), metadata.permissions());
