@@ -11,9 +11,6 @@ const INDENT: usize = 2;
 /// characters, quotes included; longer keys are written in the explicit `? key` form.
 const MAX_SIMPLE_KEY_CHARS: usize = 1024;
 
-/// Characters that may start a plain scalar only in special cases, if at all.
-const INDICATORS: &str = "-?:,[]{}#&*!|>'\"%@`";
-
 /// Appends one YAML document body (no `---` line) for `value` to `out`, ending with a newline.
 pub fn write_document(out: &mut String, value: &Value) {
     write_node(out, value, 0, Slot::Document);
@@ -86,15 +83,41 @@ fn plain_characters(s: &str) -> bool {
     true
 }
 
+/// A YAML indicator (`-?:,[]{}#&*!|>'"%@` and backquote): a character that may start a plain
+/// scalar only in special cases, if at all.
+fn is_indicator(c: char) -> bool {
+    matches!(
+        c,
+        '-' | '?'
+            | ':'
+            | ','
+            | '['
+            | ']'
+            | '{'
+            | '}'
+            | '#'
+            | '&'
+            | '*'
+            | '!'
+            | '|'
+            | '>'
+            | '\''
+            | '"'
+            | '%'
+            | '@'
+            | '`'
+    )
+}
+
 /// An indicator cannot start a plain scalar, except `-` before a character that starts an
 /// ordinary word (so `-Xmx1g` and `--port=80` stay plain; `---` is excluded elsewhere).
 fn starts_like_plain(s: &str) -> bool {
     let mut chars = s.chars();
     match chars.next() {
-        Some('-') => chars.next().is_some_and(|next| {
-            !next.is_whitespace() && (next == '-' || !INDICATORS.contains(next))
-        }),
-        Some(first) => !INDICATORS.contains(first),
+        Some('-') => chars
+            .next()
+            .is_some_and(|next| !next.is_whitespace() && (next == '-' || !is_indicator(next))),
+        Some(first) => !is_indicator(first),
         None => false,
     }
 }
@@ -296,6 +319,13 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
     use serde_json::json;
+
+    #[test]
+    fn indicators_are_the_listed_characters() {
+        for c in (0..=0x7f_u8).map(char::from).chain(['é', '\u{2028}']) {
+            assert_eq!(is_indicator(c), "-?:,[]{}#&*!|>'\"%@`".contains(c), "{c:?}");
+        }
+    }
 
     #[test]
     fn the_byte_check_of_plain_characters_agrees_with_the_character_check() {
