@@ -8,18 +8,21 @@
 //! again and worked on together. Converted parts merge, document by document, in input order
 //! into exactly the stream that converting the whole input at once prints, their text waiting
 //! in [`staging`] meanwhile; validated parts merge into the report of the whole input.
+//! Converted files ([`patch`], [`write()`]) wait there too, as patches or as new texts, until
+//! every part is final; [`write()`] then stages them beside their targets, to be renamed into
+//! place all or nothing ([`atomic::Batch`]).
 //!
 //! What this path does not reproduce, it leaves to the whole run: any error, output that
 //! would not pass the check, two parts writing different AnalysisTemplates under one name,
-//! standard input. [`convert_printed`] and [`validate_report`] then return `None`, having
-//! printed nothing.
+//! standard input. [`convert_printed`], [`patch`], [`write()`] and [`validate_report`] then
+//! return `None`, having printed and written nothing.
 
 pub mod links;
 pub mod staging;
 
 use std::collections::HashMap;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use rayon::prelude::*;
@@ -401,7 +404,7 @@ pub fn write(
     inputs: &[Input],
     load_options: &LoadOptions,
     options: &ConvertOptions,
-    root: Option<&std::path::Path>,
+    root: Option<&Path>,
 ) -> Option<Written> {
     let staging = Staging::new();
     let every = root.is_some();
@@ -512,7 +515,7 @@ fn in_files(
             ))
         })
         .collect();
-    let order: HashMap<&std::path::Path, usize> = files
+    let order: HashMap<&Path, usize> = files
         .iter()
         .enumerate()
         .map(|(i, path)| (path.as_path(), i))
