@@ -302,3 +302,41 @@ fn edited_files_read_back_as_the_converted_stream() {
         );
     }
 }
+
+/// Every entry of `dir` (sorted), with its text; a directory reads as empty.
+fn files_in(dir: &Path) -> Vec<(std::ffi::OsString, String)> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .expect("dir")
+        .flatten()
+        .map(|e| {
+            let text = std::fs::read_to_string(e.path()).unwrap_or_default();
+            (e.file_name(), text)
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+/// A tree whose converted output would fail its check: in parts too, nothing is written and
+/// nothing is left behind.
+#[test]
+fn nothing_is_written_when_the_output_would_not_pass() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    copy_fixture("mixed-route-kinds", dir.path());
+    let unrelated = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n";
+    std::fs::write(dir.path().join("configmap.yaml"), unrelated).expect("write");
+    let before = files_in(dir.path());
+    assert_eq!(before.len(), 2);
+    for flags in [&["-w"][..], &["-o", "out"][..]] {
+        let assert = rolloutify()
+            .current_dir(dir.path())
+            .args(["convert"])
+            .args(flags)
+            .arg(".")
+            .assert()
+            .code(1);
+        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+        assert!(stderr.contains("nothing was written"), "{stderr}");
+        assert_eq!(files_in(dir.path()), before, "{flags:?}");
+    }
+}
