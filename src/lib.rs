@@ -8,9 +8,10 @@
 //! (YAML/JSON text, files edited and written atomically) and [`diff`] (patches, summaries).
 //! At the edge, [`report`] renders findings for their consumers, [`cli`] maps the command
 //! line onto these steps, and [`plugin`] runs them inside kustomize and KRM function hosts.
-//! [`partition`] runs the same steps file by file on large trees, so that memory follows
-//! the output rather than the input. [`config`] reads the `Rolloutify` file, [`finding`] is what every step reports, and
-//! [`yaml11`] is how Kubernetes reads a plain scalar.
+//! [`partition`] runs the same steps part by part on large trees, so that memory follows
+//! the largest part, not the whole input. [`config`] reads the `Rolloutify` file,
+//! [`finding`] is what every step reports, and [`yaml11`] is how Kubernetes reads a plain
+//! scalar.
 
 pub mod cli;
 pub mod config;

@@ -309,6 +309,24 @@ impl<'a> Scan<'a> {
     }
 }
 
+/// Every string of `alphabet`'s characters up to `longest` characters long, the empty one
+/// first: for checking a fast path against the full one exhaustively over the characters
+/// that matter.
+#[cfg(test)]
+pub(crate) fn every_string(alphabet: &[char], longest: usize) -> Vec<String> {
+    let mut texts = vec![String::new()];
+    let mut last = 0;
+    for _ in 0..longest {
+        let longer: Vec<String> = texts[last..]
+            .iter()
+            .flat_map(|t| alphabet.iter().map(move |c| format!("{t}{c}")))
+            .collect();
+        last = texts.len();
+        texts.extend(longer);
+    }
+    texts
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -319,15 +337,7 @@ mod tests {
         // Every string of up to three characters over an alphabet of what the forms are made of
         // (digits, signs, dots, exponents, base prefixes, separators, the words' letters).
         let alphabet: Vec<char> = "0159+-._eExXbo:~=<yYnNtTfFOlLuUrsaAiI T".chars().collect();
-        let mut texts = vec![String::new()];
-        for _ in 0..3 {
-            let longer: Vec<String> = texts
-                .iter()
-                .filter(|t| t.chars().count() == texts.last().map_or(0, |l| l.chars().count()))
-                .flat_map(|t| alphabet.iter().map(move |c| format!("{t}{c}")))
-                .collect();
-            texts.extend(longer);
-        }
+        let mut texts = every_string(&alphabet, 3);
         texts.extend(
             [
                 "null",

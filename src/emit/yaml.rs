@@ -332,15 +332,8 @@ mod tests {
         let alphabet = [
             ' ', ':', '#', 'a', '\t', '\u{7f}', '\u{1}', '-', 'é', '\u{2028}',
         ];
-        let mut texts = vec![String::new()];
-        for length in 1..=4 {
-            let longer: Vec<String> = texts
-                .iter()
-                .filter(|t| t.chars().count() == length - 1)
-                .flat_map(|t| alphabet.iter().map(move |c| format!("{t}{c}")))
-                .collect();
-            texts.extend(longer);
-        }
+        let texts = crate::yaml11::every_string(&alphabet, 4);
+        assert_eq!(texts.len(), 1 + 10 + 100 + 1000 + 10_000);
         for text in &texts {
             let by_characters =
                 text.chars().all(is_printable) && !text.contains(": ") && !text.contains(" #");
