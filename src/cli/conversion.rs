@@ -220,6 +220,7 @@ impl ConversionFlags {
                 .iter()
                 .map(|s| AppMatch::parse_selector(s))
                 .collect(),
+            scope: self.input.scope(),
         })
     }
 

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use crate::index::host::{DEFAULT_CLUSTER_DOMAIN, Scope};
 use crate::load::{Input, Limits, LoadOptions};
 
 #[derive(Debug, Args)]
@@ -32,9 +33,57 @@ pub struct InputFlags {
     /// Most documents in one file.
     #[arg(long, value_name = "N", default_value_t = Limits::default().max_documents)]
     pub max_documents: usize,
+
+    /// The namespace of documents that name none, as with `kubectl apply -n` (without it
+    /// their namespace is unknown, and routes whose meaning depends on it are left alone).
+    #[arg(short, long, value_name = "NAMESPACE", value_parser = dns_label)]
+    pub namespace: Option<String>,
+
+    /// The cluster's DNS domain: hosts `svc.ns.svc.<domain>` name Services; hosts of any
+    /// other domain never do.
+    #[arg(long, value_name = "DOMAIN", default_value = DEFAULT_CLUSTER_DOMAIN, value_parser = dns_domain)]
+    pub cluster_domain: String,
+}
+
+/// A namespace name: an RFC 1123 label.
+fn dns_label(text: &str) -> Result<String, String> {
+    let ok = !text.is_empty()
+        && text.len() <= 63
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !text.starts_with('-')
+        && !text.ends_with('-');
+    if ok {
+        Ok(text.to_owned())
+    } else {
+        Err(format!(
+            "`{text}` is not a namespace name (lower-case letters, digits and `-`, at most 63)"
+        ))
+    }
+}
+
+/// A DNS domain: labels joined by dots (`cluster.local`).
+fn dns_domain(text: &str) -> Result<String, String> {
+    let text = text.trim_end_matches('.');
+    if !text.is_empty() && text.split('.').all(|label| dns_label(label).is_ok()) {
+        Ok(text.to_owned())
+    } else {
+        Err(format!(
+            "`{text}` is not a DNS domain such as cluster.local"
+        ))
+    }
 }
 
 impl InputFlags {
+    /// How names resolve: the cluster domain and the namespace of documents without one.
+    pub fn scope(&self) -> Scope {
+        Scope {
+            cluster_domain: self.cluster_domain.clone(),
+            namespace: self.namespace.clone(),
+        }
+    }
+
     pub fn load_options(&self) -> LoadOptions {
         LoadOptions {
             limits: Limits {

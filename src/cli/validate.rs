@@ -74,6 +74,7 @@ pub fn run(args: ValidateArgs, streams: &mut Streams) -> Outcome {
         skip: args.skip.clone(),
         require_schemas: args.require_schemas,
         user_schemas,
+        scope: args.input.scope(),
     };
     // A tree validates part by part; errors (and standard input) go the whole way, which
     // reports them in order.

@@ -91,8 +91,7 @@ pub fn copy_for_service(rule: &Document, name: &str, service: &str) -> Value {
     out.insert("metadata".to_owned(), metadata);
     if let Some(spec) = out.get_mut("spec").and_then(Value::as_object_mut) {
         let host = spec.get("host").and_then(Value::as_str).unwrap_or_default();
-        let new_host = ServiceHost::parse(host)
-            .map_or_else(|| service.to_owned(), |h| h.with_service(service));
+        let new_host = ServiceHost::replace_service(host, service);
         spec.insert("host".to_owned(), json!(new_host));
         object::remove(spec, "subsets");
     }

@@ -138,7 +138,7 @@ pub fn convert_with(
     options: &ConvertOptions,
     memo: &TemplateMemo,
 ) -> Result<Conversion, ConvertError> {
-    let index = Index::new(documents);
+    let index = Index::new(documents, &options.scope);
     let plan = plan::plan(&index, options)?;
     // Apps that share nothing the conversion writes (a VirtualService, DestinationRule or
     // autoscaler they both use, their namespace's AnalysisTemplates) convert independently:
@@ -438,15 +438,11 @@ impl<'d> Work<'d> {
             .copied()
             .filter(|&r| {
                 let rule = self.document(r);
-                rule.str_at("/spec/host")
-                    .and_then(crate::index::host::ServiceHost::parse)
-                    .is_some_and(|h| {
-                        h.names(
-                            &service,
-                            self.document(planned.service).namespace(),
-                            rule.namespace(),
-                        )
-                    })
+                self.index.host_names(
+                    rule.str_at("/spec/host").unwrap_or_default(),
+                    planned.service,
+                    r,
+                ) == crate::index::host::Naming::Yes
             })
             .collect();
         match settings.traffic {
@@ -747,7 +743,8 @@ mod tests {
             app("d", "three"),
         );
         let loaded = load_text("apps.yaml", &text, &Limits::default()).expect("loads");
-        let index = Index::new(&loaded.documents);
+        let scope = crate::index::host::Scope::default();
+        let index = Index::new(&loaded.documents, &scope);
         let plan = plan::plan(&index, &ConvertOptions::default()).expect("plans");
         let names: Vec<&str> = plan
             .apps

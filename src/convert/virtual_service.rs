@@ -326,8 +326,7 @@ fn destination(template: &Value, split: &Split, stable: bool) -> Value {
             canary: c,
         } => {
             let service = if stable { s } else { c };
-            let new_host = ServiceHost::parse(&host)
-                .map_or_else(|| service.clone(), |h| h.with_service(service));
+            let new_host = ServiceHost::replace_service(&host, service);
             destination.insert("host".to_owned(), json!(new_host));
             object::remove(&mut destination, "subset");
         }

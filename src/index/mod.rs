@@ -12,7 +12,7 @@ use rustc_hash::FxHashMap as HashMap;
 use serde_json::{Map, Value};
 
 use crate::load::{Document, Lookup as _};
-use host::{ServiceHost, same_namespace};
+use host::{Naming, Scope, ServiceHost, same_namespace};
 
 /// The resource kinds rolloutify reads, recognised by API group and kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -93,6 +93,9 @@ pub struct App {
     pub services: Vec<usize>,
     /// Route destinations naming one of `services`.
     pub routes: Vec<RouteRef>,
+    /// Route destinations that name one of `services` if the documents without a namespace
+    /// are in the namespace they need (see [`Naming::Depends`]).
+    pub unsure_routes: Vec<RouteRef>,
     /// DestinationRules whose host names one of `services`.
     pub destination_rules: Vec<usize>,
     /// HorizontalPodAutoscalers and KEDA ScaledObjects targeting the Deployment.
@@ -113,7 +116,11 @@ struct Destination<'d> {
 #[derive(Debug)]
 pub struct Index<'d> {
     pub documents: &'d [Document],
+    /// The cluster domain, and the namespace of documents that name none.
+    scope: &'d Scope,
     kinds: Vec<Kind>,
+    /// Each document's namespace as the run reads it ([`Scope::namespace_of`]).
+    namespaces: Vec<Option<&'d str>>,
     by_kind: HashMap<Kind, Vec<usize>>,
     /// (kind, namespace, name) → documents, in input order.
     by_name: HashMap<(Kind, Option<&'d str>, &'d str), Vec<usize>>,
@@ -154,11 +161,17 @@ pub fn service_selector(service: &Document) -> Option<&Map<String, Value>> {
 }
 
 impl<'d> Index<'d> {
-    pub fn new(documents: &'d [Document]) -> Self {
+    pub fn new(documents: &'d [Document], scope: &'d Scope) -> Self {
         let kinds: Vec<Kind> = documents.iter().map(Kind::of).collect();
+        let namespaces = documents
+            .iter()
+            .map(|d| scope.namespace_of(d.namespace()))
+            .collect();
         let mut index = Index {
             documents,
+            scope,
             kinds,
+            namespaces,
             by_kind: HashMap::default(),
             by_name: HashMap::default(),
             destinations: HashMap::default(),
@@ -171,10 +184,11 @@ impl<'d> Index<'d> {
         };
         for (i, document) in documents.iter().enumerate() {
             let kind = index.kinds[i];
+            let namespace = index.namespaces[i];
             index.by_kind.entry(kind).or_default().push(i);
             index
                 .by_name
-                .entry((kind, document.namespace(), document.name()))
+                .entry((kind, namespace, document.name()))
                 .or_default()
                 .push(i);
             match kind {
@@ -182,7 +196,7 @@ impl<'d> Index<'d> {
                     for (label, value) in template_labels(document).into_iter().flatten() {
                         index
                             .deployments_by_label
-                            .entry((document.namespace(), label.as_str(), value))
+                            .entry((namespace, label.as_str(), value))
                             .or_default()
                             .push(i);
                     }
@@ -194,7 +208,7 @@ impl<'d> Index<'d> {
                     {
                         index
                             .services_by_label
-                            .entry((document.namespace(), label.as_str(), value))
+                            .entry((namespace, label.as_str(), value))
                             .or_default()
                             .push(i);
                     }
@@ -202,7 +216,7 @@ impl<'d> Index<'d> {
                 Kind::VirtualService => index.add_destinations(i),
                 Kind::DestinationRule => {
                     let host = document.str_at("/spec/host").unwrap_or_default();
-                    if let Some(host) = ServiceHost::parse(host) {
+                    if let Some(host) = ServiceHost::parse(host, &scope.cluster_domain) {
                         index
                             .rules_by_service
                             .entry(host.service)
@@ -214,10 +228,7 @@ impl<'d> Index<'d> {
                 }
                 Kind::Rollout => {
                     if let Some(name) = document.str_at("/spec/workloadRef/name") {
-                        index
-                            .workload_refs
-                            .entry((document.namespace(), name))
-                            .or_insert(i);
+                        index.workload_refs.entry((namespace, name)).or_insert(i);
                     }
                 }
                 Kind::HorizontalPodAutoscaler | Kind::ScaledObject => {
@@ -252,7 +263,7 @@ impl<'d> Index<'d> {
                     let Some(host) = destination
                         .lookup("/destination/host")
                         .and_then(Value::as_str)
-                        .and_then(ServiceHost::parse)
+                        .and_then(|h| ServiceHost::parse(h, &self.scope.cluster_domain))
                     else {
                         continue;
                     };
@@ -278,13 +289,56 @@ impl<'d> Index<'d> {
         self.kinds.get(index).copied().unwrap_or(Kind::Other)
     }
 
+    /// The cluster domain and default namespace of this run.
+    pub fn scope(&self) -> &'d Scope {
+        self.scope
+    }
+
+    /// The namespace of document `index` as the run reads it: the one it names, else `-n`;
+    /// `None` when unknown.
+    pub fn namespace(&self, index: usize) -> Option<&'d str> {
+        self.namespaces.get(index).copied().flatten()
+    }
+
+    /// Reads `host` as a Service host of this run's cluster domain.
+    pub fn service_host<'h>(&self, host: &'h str) -> Option<ServiceHost<'h>> {
+        ServiceHost::parse(host, &self.scope.cluster_domain)
+    }
+
+    /// Whether `host`, written in document `at` (a VirtualService or DestinationRule), names
+    /// the Service `service`.
+    pub fn host_names(&self, host: &str, service: usize, at: usize) -> Naming {
+        self.service_host(host).map_or(Naming::No, |h| {
+            h.names(
+                self.documents[service].name(),
+                self.namespace(service),
+                self.namespace(at),
+            )
+        })
+    }
+
+    /// The destinations (`route` list) of one route of a VirtualService.
+    pub fn route_destinations(&self, vs: usize, kind: RouteKind, route: usize) -> &'d [Value] {
+        self.documents[vs]
+            .value
+            .get("spec")
+            .and_then(|s| s.get(kind.field()))
+            .and_then(|routes| routes.get(route))
+            .and_then(|r| r.get("route"))
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
+
     /// Indexes of the documents of one kind, in input order.
     pub fn of_kind(&self, kind: Kind) -> impl Iterator<Item = usize> + '_ {
         self.by_kind.get(&kind).into_iter().flatten().copied()
     }
 
-    /// The document of `kind` called `name` in `namespace` (the first, if several).
+    /// The document of `kind` called `name` in `namespace` (as written: a document without
+    /// one is looked for in `-n`), the first if several.
     pub fn find(&self, kind: Kind, name: &str, namespace: Option<&str>) -> Option<usize> {
+        let namespace = namespace.or(self.scope.namespace.as_deref());
         self.by_name
             .get(&(kind, namespace, name))
             .and_then(|found| found.first())
@@ -312,7 +366,7 @@ impl<'d> Index<'d> {
             return Vec::new();
         };
         self.services_by_label
-            .get(&(svc.namespace(), label.as_str(), value))
+            .get(&(self.namespace(service), label.as_str(), value))
             .into_iter()
             .flatten()
             .copied()
@@ -324,8 +378,9 @@ impl<'d> Index<'d> {
     /// workloadRef names it.
     pub fn rollout_for(&self, deployment: usize) -> Option<usize> {
         let doc = &self.documents[deployment];
-        let key = (doc.namespace(), doc.name());
-        self.find(Kind::Rollout, doc.name(), doc.namespace())
+        let namespace = self.namespace(deployment);
+        let key = (namespace, doc.name());
+        self.find(Kind::Rollout, doc.name(), namespace)
             .into_iter()
             .chain(self.workload_refs.get(&key).copied())
             .min()
@@ -368,7 +423,7 @@ impl<'d> Index<'d> {
             return Vec::new();
         };
         self.deployments_by_label
-            .get(&(svc.namespace(), label.as_str(), value))
+            .get(&(self.namespace(service), label.as_str(), value))
             .into_iter()
             .flatten()
             .copied()
@@ -382,7 +437,7 @@ impl<'d> Index<'d> {
     /// Everything that belongs to the Deployment at `deployment`.
     pub fn app(&self, deployment: usize) -> App {
         let doc = &self.documents[deployment];
-        let namespace = doc.namespace();
+        let namespace = self.namespace(deployment);
         let labels = pod_labels(doc);
         let mut services: Vec<usize> = labels
             .iter()
@@ -400,7 +455,8 @@ impl<'d> Index<'d> {
             .collect();
         services.sort_unstable();
         services.dedup();
-        let routes = self.routes_to(&services);
+        let routes = self.routes_to(&services, Naming::Yes);
+        let unsure_routes = self.routes_to(&services, Naming::Depends);
         let mut destination_rules: Vec<usize> = services
             .iter()
             .flat_map(|&s| {
@@ -411,12 +467,8 @@ impl<'d> Index<'d> {
                     .flatten()
                     .copied()
                     .filter(move |&r| {
-                        let rule = &self.documents[r];
-                        rule.str_at("/spec/host")
-                            .and_then(ServiceHost::parse)
-                            .is_some_and(|host| {
-                                host.names(svc.name(), svc.namespace(), rule.namespace())
-                            })
+                        let host = self.documents[r].str_at("/spec/host").unwrap_or_default();
+                        self.host_names(host, s, r) == Naming::Yes
                     })
             })
             .collect();
@@ -428,13 +480,13 @@ impl<'d> Index<'d> {
             .into_iter()
             .flatten()
             .copied()
-            .filter(|&a| same_namespace(self.documents[a].namespace(), namespace))
+            .filter(|&a| same_namespace(self.namespace(a), namespace))
             .collect();
         let disruption_budgets = self
             .of_kind(Kind::PodDisruptionBudget)
             .filter(|&p| {
                 let pdb = &self.documents[p];
-                same_namespace(pdb.namespace(), namespace)
+                same_namespace(self.namespace(p), namespace)
                     && pdb
                         .value
                         .lookup("/spec/selector")
@@ -445,37 +497,35 @@ impl<'d> Index<'d> {
             deployment,
             services,
             routes,
+            unsure_routes,
             destination_rules,
             autoscalers,
             disruption_budgets,
         }
     }
 
-    /// Every route destination, in any VirtualService, whose host names one of `services`, in
-    /// input order.
-    pub fn routes_to(&self, services: &[usize]) -> Vec<RouteRef> {
+    /// Every route destination, in any VirtualService, whose host names one of `services`
+    /// as `naming` says, in input order.
+    pub fn routes_to(&self, services: &[usize], naming: Naming) -> Vec<RouteRef> {
         let mut found = Vec::new();
         for &service in services {
             let svc = &self.documents[service];
             for destination in self.destinations.get(svc.name()).into_iter().flatten() {
-                let vs = &self.documents[destination.at.virtual_service];
+                let at = &destination.at;
                 let already = found.iter().any(|r: &RouteRef| {
                     (r.virtual_service, r.kind, r.route, r.destination)
-                        == (
-                            destination.at.virtual_service,
-                            destination.at.kind,
-                            destination.at.route,
-                            destination.at.destination,
-                        )
+                        == (at.virtual_service, at.kind, at.route, at.destination)
                 });
                 if !already
-                    && destination
-                        .host
-                        .names(svc.name(), svc.namespace(), vs.namespace())
+                    && destination.host.names(
+                        svc.name(),
+                        self.namespace(service),
+                        self.namespace(at.virtual_service),
+                    ) == naming
                 {
                     found.push(RouteRef {
                         service,
-                        ..destination.at.clone()
+                        ..at.clone()
                     });
                 }
             }

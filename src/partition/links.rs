@@ -20,7 +20,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use serde_json::{Map, Value};
 
-use crate::index::host::ServiceHost;
+use crate::index::host::{Scope, ServiceHost};
 use crate::index::{Kind, selector};
 use crate::load::{Document, Lookup as _};
 
@@ -55,12 +55,12 @@ const ROLLOUT_REFERENCE_KEYS: [&str; 8] = [
     "templateName",
 ];
 
-/// Notes what relations can be read from `document`.
-pub fn summarize(document: &Document) -> Summary {
+/// Notes what relations can be read from `document`, in the namespace `scope` puts it.
+pub fn summarize(document: &Document, scope: &Scope) -> Summary {
     let kind = Kind::of(document);
     let mut summary = Summary {
         kind,
-        namespace: document.namespace().map(str::to_owned),
+        namespace: scope.namespace_of(document.namespace()).map(str::to_owned),
         name: document.name().to_owned(),
         refers_to: Vec::new(),
         pod_labels: None,
@@ -109,9 +109,9 @@ pub fn summarize(document: &Document) -> Summary {
                         if let Some(host) = destination
                             .lookup("/destination/host")
                             .and_then(Value::as_str)
-                            .and_then(ServiceHost::parse)
+                            .and_then(ServiceHost::service_label)
                         {
-                            summary.refers_to.push(host.service.to_owned());
+                            summary.refers_to.push(host.to_owned());
                         }
                     }
                 }
@@ -119,10 +119,10 @@ pub fn summarize(document: &Document) -> Summary {
         }
         Kind::DestinationRule => {
             let host = document.str_at("/spec/host").unwrap_or_default();
-            if let Some(host) = ServiceHost::parse(host) {
-                summary.refers_to.push(host.service.to_owned());
-            } else {
-                summary.wildcard_rule = host.starts_with('*');
+            if host.starts_with('*') {
+                summary.wildcard_rule = true;
+            } else if let Some(service) = ServiceHost::service_label(host) {
+                summary.refers_to.push(service.to_owned());
             }
         }
         Kind::HorizontalPodAutoscaler | Kind::ScaledObject => {

@@ -32,6 +32,7 @@ use crate::convert::{self, Origin};
 use crate::diff;
 use crate::emit::{self, Format, atomic, yaml};
 use crate::finding::Finding;
+use crate::index::host::Scope;
 use crate::load::{self, Document, Input, LoadOptions, Lookup as _};
 use crate::plan::ConvertOptions;
 use crate::report::Report;
@@ -215,6 +216,7 @@ struct ByParts<T> {
 fn by_parts<T: Send>(
     files: &[PathBuf],
     load_options: &LoadOptions,
+    scope: &Scope,
     work: impl Fn(&[Document]) -> Option<T> + Sync,
 ) -> Option<ByParts<T>> {
     if files.len() < 2 {
@@ -225,7 +227,10 @@ fn by_parts<T: Send>(
         .map(|path| {
             let documents = read_documents(std::slice::from_ref(path), load_options)?;
             Some(FileRead {
-                summaries: documents.iter().map(links::summarize).collect(),
+                summaries: documents
+                    .iter()
+                    .map(|d| links::summarize(d, scope))
+                    .collect(),
                 documents: documents.len(),
                 alone: work(&documents),
             })
@@ -282,7 +287,7 @@ pub fn convert_printed(
 ) -> Option<Printed> {
     let files = load::manifest_files(inputs, load_options)?.ok()?;
     let shared = Shared::default();
-    let done = by_parts(&files, load_options, |documents| {
+    let done = by_parts(&files, load_options, &options.scope, |documents| {
         convert_part(documents, options, format, &shared)
     })?;
     merge(done, shared.staging, format)
@@ -475,7 +480,7 @@ fn in_files(
     let files = load::manifest_files(inputs, load_options)?.ok()?;
     let made = Mutex::new(HashMap::new());
     let memo = convert::TemplateMemo::default();
-    let done = by_parts(&files, load_options, |documents| {
+    let done = by_parts(&files, load_options, &options.scope, |documents| {
         patch_part(documents, options, &memo, sink, staging, &made, &|_| false)
     })?;
     let first_document = first_documents(&done.documents_per_file);
@@ -640,7 +645,7 @@ pub fn validate_report(
     options: &ValidateOptions,
 ) -> Option<Report> {
     let files = load::manifest_files(inputs, load_options)?.ok()?;
-    let done = by_parts(&files, load_options, |documents| {
+    let done = by_parts(&files, load_options, &options.scope, |documents| {
         Some(validate::validate(documents, options))
     })?;
     // Each list is sorted over the whole input, as the whole run sorts it.

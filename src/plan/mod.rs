@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use crate::config::{AppMatch, Config};
 use crate::finding::{Finding, Severity};
+use crate::index::host::Scope;
 use crate::index::{App, Index, Kind};
 use crate::load::{FieldPath, Lookup as _};
 use settings::{CONVERT_ANNOTATION, Settings, SettingsError, SettingsPatch};
@@ -20,6 +21,9 @@ pub struct ConvertOptions {
     /// `--select`: when not empty, only matching Deployments are converted (added to the
     /// config's own `select`).
     pub select: Vec<AppMatch>,
+    /// The cluster domain and the namespace of documents that name none (`--cluster-domain`,
+    /// `-n`).
+    pub scope: Scope,
 }
 
 /// One Deployment to convert.

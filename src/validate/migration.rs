@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use crate::finding::{Finding, Severity};
-use crate::index::host::ServiceHost;
+use crate::index::host::Naming;
 use crate::index::{Index, Kind};
 use crate::load::{FieldPath, Lookup as _};
 
@@ -65,8 +65,9 @@ fn covered(index: &Index, service: &str, namespace: Option<&str>) -> bool {
         let host = rule.str_at("/spec/host").unwrap_or_default();
         host == "*"
             || host.starts_with("*.")
-            || ServiceHost::parse(host)
-                .is_some_and(|h| h.names(service, namespace, rule.namespace()))
+            || index
+                .service_host(host)
+                .is_some_and(|h| h.names(service, namespace, index.namespace(r)) == Naming::Yes)
     })
 }
 
@@ -85,7 +86,7 @@ fn check_traffic_policies(index: &Index, findings: &mut Vec<Finding>) {
         let new_hosts: Vec<&str> = ["canaryService", "stableService"]
             .iter()
             .filter_map(|k| canary.get(*k).and_then(Value::as_str))
-            .filter(|s| !covered(index, s, rollout.namespace()))
+            .filter(|s| !covered(index, s, index.namespace(r)))
             .collect();
         if new_hosts.is_empty() {
             continue;
@@ -105,10 +106,9 @@ fn check_traffic_policies(index: &Index, findings: &mut Vec<Finding>) {
             }
             for rule in index.destination_rules_for(svc.name()) {
                 let doc = &documents[rule];
-                let names_service = doc
-                    .str_at("/spec/host")
-                    .and_then(ServiceHost::parse)
-                    .is_some_and(|h| h.names(svc.name(), svc.namespace(), doc.namespace()));
+                let names_service =
+                    index.host_names(doc.str_at("/spec/host").unwrap_or_default(), service, rule)
+                        == Naming::Yes;
                 if names_service && doc.value.lookup("/spec/trafficPolicy").is_some() {
                     findings.push(
                         Finding::at(

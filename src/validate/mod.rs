@@ -29,6 +29,9 @@ pub struct ValidateOptions {
     pub require_schemas: bool,
     /// Schemas the user gave (`--crd`, `--schema-location`); they win over the bundled ones.
     pub user_schemas: std::sync::Arc<user_schema::UserSchemas>,
+    /// The cluster domain and the namespace of documents that name none (`--cluster-domain`,
+    /// `-n`).
+    pub scope: crate::index::host::Scope,
 }
 
 impl ValidateOptions {
@@ -82,7 +85,7 @@ fn check_selected(
     options: &ValidateOptions,
     selected: Option<&[bool]>,
 ) -> (Vec<(usize, bool)>, Vec<Finding>) {
-    let index = Index::new(documents);
+    let index = Index::new(documents, &options.scope);
     let skips = |i: usize, document: &Document| {
         options.skips(document) || selected.is_some_and(|s| !s.get(i).copied().unwrap_or(false))
     };
