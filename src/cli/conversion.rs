@@ -126,6 +126,7 @@ impl ConversionFlags {
             route_name: self.route_name.clone(),
             destination_rule_policy: parse(&self.destination_rule_policy)?,
             analysis: (analysis != AnalysisPatch::default()).then_some(analysis),
+            ..SettingsPatch::default()
         };
         Settings::default()
             .apply(&patch)

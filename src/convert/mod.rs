@@ -56,6 +56,9 @@ pub struct Conversion {
     pub finding_order: Vec<(u8, usize)>,
     /// The document index of each Deployment converted, alongside `converted`.
     pub converted_deployments: Vec<usize>,
+    /// The Deployments left alone because no route reaches them (one finding lists them),
+    /// by document index.
+    pub unrouted: Vec<(usize, plan::candidates::Unrouted)>,
 }
 
 /// Why a conversion could not be done.
@@ -203,6 +206,7 @@ pub fn convert_with(
             .map(|(app, _)| (1, plan.apps[*app].app.deployment)),
     );
     work.findings = plan.findings;
+    let unrouted = plan.unrouted;
     work.findings
         .extend(app_findings.into_iter().map(|(_, finding)| finding));
     let converted = plan
@@ -250,6 +254,7 @@ pub fn convert_with(
         converted,
         finding_order,
         converted_deployments,
+        unrouted,
     })
 }
 
@@ -346,6 +351,28 @@ impl<'d> Work<'d> {
             .iter()
             .filter(|r| r.service == planned.service)
             .collect();
+        // DestinationRules for the Service, and in subset mode the subsets to split by.
+        let rules: Vec<usize> = planned
+            .app
+            .destination_rules
+            .iter()
+            .copied()
+            .filter(|&r| {
+                let rule = self.document(r);
+                self.index.host_names(
+                    rule.str_at("/spec/host").unwrap_or_default(),
+                    planned.service,
+                    r,
+                ) == crate::index::host::Naming::Yes
+            })
+            .collect();
+        let pod_labels = crate::index::pod_labels(doc);
+        let subset_names = destination_rule::subset_names(
+            rules.first().map(|&r| &*self.document(r).value),
+            &settings.stable_subset,
+            &settings.canary_subset,
+            &pod_labels,
+        );
         let mut subset_rule: Option<(String, usize)> = None;
         let split = match settings.traffic {
             Traffic::Host => Split::Hosts {
@@ -353,8 +380,8 @@ impl<'d> Work<'d> {
                 canary: canary_service.clone(),
             },
             Traffic::Subset => Split::Subsets {
-                stable: destination_rule::STABLE_SUBSET.to_owned(),
-                canary: destination_rule::CANARY_SUBSET.to_owned(),
+                stable: subset_names.stable.clone(),
+                canary: subset_names.canary.clone(),
             },
         };
         let mut references = Vec::new();
@@ -430,27 +457,28 @@ impl<'d> Work<'d> {
             }
         }
 
-        // DestinationRules.
-        let rules: Vec<usize> = planned
-            .app
-            .destination_rules
-            .iter()
-            .copied()
-            .filter(|&r| {
-                let rule = self.document(r);
-                self.index.host_names(
-                    rule.str_at("/spec/host").unwrap_or_default(),
-                    planned.service,
-                    r,
-                ) == crate::index::host::Naming::Yes
-            })
-            .collect();
         match settings.traffic {
             Traffic::Subset if routed => {
                 if let Some(&rule) = rules.first() {
                     let rule_name = self.document(rule).name().to_owned();
+                    for (wanted, labels, used) in &subset_names.renamed {
+                        self.findings.push(
+                            Finding::at(
+                                self.document(rule),
+                                &FieldPath::parse("spec.subsets"),
+                                Severity::Warning,
+                                "convert/subset-renamed",
+                                format!(
+                                    "subset {wanted} selects {labels}, which the pods of Rollout {name} do not carry; it is left as it is and the Rollout uses a new subset {used}"
+                                ),
+                            )
+                            .with_hint(format!(
+                                "a subset the controller manages must select the Rollout's pods (it adds rollouts-pod-template-hash to its labels); remove subset {wanted} once nothing routes to it, or set canarySubset/stableSubset"
+                            )),
+                        );
+                    }
                     let copy = self.working_copy(rule);
-                    destination_rule::add_subsets(copy, &service_selector);
+                    destination_rule::add_subsets(copy, &subset_names, &service_selector);
                     subset_rule = Some((rule_name, rule));
                 } else {
                     let taken = self
@@ -471,6 +499,7 @@ impl<'d> Work<'d> {
                         &rule_name,
                         namespace.as_deref(),
                         &service,
+                        &subset_names,
                         &service_selector,
                     )));
                     subset_rule = Some((rule_name, deployment));
@@ -559,8 +588,8 @@ impl<'d> Work<'d> {
                     "destinationRule".to_owned(),
                     json!({
                         "name": rule_name,
-                        "canarySubsetName": destination_rule::CANARY_SUBSET,
-                        "stableSubsetName": destination_rule::STABLE_SUBSET,
+                        "canarySubsetName": subset_names.canary,
+                        "stableSubsetName": subset_names.stable,
                     }),
                 );
             }

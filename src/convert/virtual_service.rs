@@ -14,6 +14,7 @@ use crate::finding::{Finding, Severity};
 use crate::index::host::ServiceHost;
 use crate::index::{RouteKind, RouteRef};
 use crate::load::{Document, FieldPath, Lookup as _};
+use crate::plan::routes::route_identity;
 
 /// The annotation that names the Rollout owning a VirtualService's weights.
 pub const ROLLOUT_ANNOTATION: &str = "rolloutify.io/rollout";
@@ -84,69 +85,29 @@ pub fn rewrite(
         .filter_map(|route| route.get("name").and_then(Value::as_str).map(str::to_owned))
         .collect();
     for ((kind, index), destinations) in by_route {
-        let route_path = FieldPath::root().key("spec").key(kind.field()).index(index);
         let Some(route) = value
             .pointer_mut(&format!("/spec/{}/{index}", kind.field()))
             .and_then(Value::as_object_mut)
         else {
             continue;
         };
+        // The plan hands over whole routes of the app's Service alone
+        // (`plan::routes::sort_out`).
         let all = route
             .get("route")
             .and_then(Value::as_array)
             .map_or(0, Vec::len);
         if destinations.len() != all {
-            let others: Vec<String> = route
-                .get("route")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .enumerate()
-                .filter(|(d, _)| !destinations.contains(d))
-                .filter_map(|(_, d)| {
-                    d.lookup("/destination/host")
-                        .and_then(Value::as_str)
-                        .map(str::to_owned)
-                })
-                .collect();
-            findings.push(
-                Finding::at(
-                    document,
-                    &route_path.clone().key("route"),
-                    Severity::Warning,
-                    "convert/mixed-route",
-                    format!(
-                        "{} route {index} also sends traffic to {}; it is left as it is and not managed by the Rollout",
-                        kind.field(),
-                        others.join(", ")
-                    ),
-                )
-                .with_hint("Argo Rollouts deletes non-zero destinations that are neither stable nor canary; split this route in two (one per service) to have the app's part managed"),
-            );
             continue;
         }
         let identity = match kind {
             RouteKind::Http => None,
-            RouteKind::Tls | RouteKind::Tcp => match match_identity(kind, route) {
-                Some(identity) => Some(identity),
-                None => {
-                    findings.push(
-                        Finding::at(
-                            document,
-                            &route_path,
-                            Severity::Warning,
-                            "convert/unmatchable-route",
-                            format!(
-                                "{} route {index} has no match with a port{}; Argo Rollouts cannot refer to it, so it is not managed",
-                                kind.field(),
-                                if kind == RouteKind::Tls { " and sniHosts" } else { "" }
-                            ),
-                        )
-                        .with_hint("add a `match` with `port` (and `sniHosts` for tls) to the route"),
-                    );
-                    continue;
+            RouteKind::Tls | RouteKind::Tcp => {
+                match route_identity(kind, &Value::Object(route.clone())) {
+                    Some(identity) => Some(identity),
+                    None => continue,
                 }
-            },
+            }
         };
         let Some(first) = route
             .get("route")
@@ -156,19 +117,6 @@ pub fn rewrite(
         else {
             continue;
         };
-        if destinations.len() > 1 {
-            findings.push(Finding::at(
-                document,
-                &route_path.clone().key("route"),
-                Severity::Note,
-                "convert/route-collapsed",
-                format!(
-                    "{} route {index} had {} destinations for the app; they become stable and canary",
-                    kind.field(),
-                    destinations.len()
-                ),
-            ));
-        }
         route.insert(
             "route".to_owned(),
             Value::Array(vec![
@@ -181,7 +129,8 @@ pub fn rewrite(
                 let name = match route.get("name").and_then(Value::as_str) {
                     Some(name) => name.to_owned(),
                     None => {
-                        let name = unique_name(route_name, &used_names);
+                        let name =
+                            unique_name(&positional_name(document, route_name, index), &used_names);
                         used_names.push(name.clone());
                         object::insert_first(route, "name", json!(name));
                         name
@@ -274,6 +223,29 @@ fn check_unmanaged_kinds(
     }
 }
 
+/// The name for the unnamed http route at `index`, from its place among the unnamed http
+/// routes of the input VirtualService: `base` for the first, `base-2` for the second… So
+/// names follow route order whichever app's route is named first, and a second run (all its
+/// routes named) names nothing.
+fn positional_name(document: &Document, base: &str, index: usize) -> String {
+    let place = document
+        .value
+        .lookup("/spec/http")
+        .and_then(Value::as_array)
+        .map_or(0, |routes| {
+            routes
+                .iter()
+                .take(index)
+                .filter(|route| route.get("name").is_none())
+                .count()
+        });
+    if place == 0 {
+        base.to_owned()
+    } else {
+        format!("{base}-{}", place + 1)
+    }
+}
+
 /// `name`, or `name-2`, `name-3`… whichever is not taken.
 fn unique_name(base: &str, used: &[String]) -> String {
     if !used.iter().any(|u| u == base) {
@@ -283,27 +255,6 @@ fn unique_name(base: &str, used: &[String]) -> String {
         .map(|n| format!("{base}-{n}"))
         .find(|candidate| !used.contains(candidate))
         .unwrap_or_else(|| base.to_owned())
-}
-
-/// How a Rollout names a tls route (`port` + `sniHosts`) or a tcp route (`port`): from the
-/// route's first match that has a port.
-fn match_identity(kind: RouteKind, route: &Map<String, Value>) -> Option<Value> {
-    let matches = route.get("match")?.as_array()?;
-    matches.iter().find_map(|m| {
-        let port = m.get("port")?.as_u64()?;
-        match kind {
-            RouteKind::Tls => {
-                let hosts = m.get("sniHosts")?.as_array()?;
-                (!hosts.is_empty()).then(|| {
-                    object::object([
-                        ("port", json!(port)),
-                        ("sniHosts", Value::Array(hosts.clone())),
-                    ])
-                })
-            }
-            _ => Some(json!({ "port": port })),
-        }
-    })
 }
 
 /// One of the two destinations, shaped like the route's first destination so that `port`,

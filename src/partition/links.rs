@@ -14,7 +14,11 @@
 //!   with the same selector;
 //! - an AnalysisTemplate already in the input and the Deployments of its namespace (apps
 //!   reuse the shared template of their namespace);
-//! - a DestinationRule with a wildcard host and every Service.
+//! - a DestinationRule with a wildcard host and every Service;
+//! - an Istio Gateway and the workloads its selector picks, in every namespace (the mesh's
+//!   own workloads are not candidates), and a workload and the claims its pods mount.
+//!
+//! Namespaces are read as the run reads them: a document without one is in `-n`'s.
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
@@ -40,6 +44,8 @@ pub struct Summary {
     label_selector: Option<Value>,
     /// A DestinationRule whose host is a wildcard.
     wildcard_rule: bool,
+    /// An Istio Gateway's selector: the pods it picks, in every namespace.
+    gateway_selector: Option<Map<String, Value>>,
 }
 
 /// Keys under a Rollout's `spec.strategy` and `spec.workloadRef` whose string values name
@@ -67,6 +73,7 @@ pub fn summarize(document: &Document, scope: &Scope) -> Summary {
         service_selector: None,
         label_selector: None,
         wildcard_rule: false,
+        gateway_selector: None,
     };
     let value = &*document.value;
     match kind {
@@ -75,6 +82,21 @@ pub fn summarize(document: &Document, scope: &Scope) -> Summary {
                 .lookup("/spec/template/metadata/labels")
                 .and_then(Value::as_object)
                 .cloned();
+            // The claims its pods mount (a ReadWriteOnce claim keeps it from being a
+            // candidate).
+            for volume in value
+                .lookup("/spec/template/spec/volumes")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                if let Some(claim) = volume
+                    .lookup("/persistentVolumeClaim/claimName")
+                    .and_then(Value::as_str)
+                {
+                    summary.refers_to.push(claim.to_owned());
+                }
+            }
             if kind == Kind::Rollout {
                 for pointer in ["/spec/workloadRef", "/spec/strategy"] {
                     if let Some(node) = value.lookup(pointer) {
@@ -88,6 +110,12 @@ pub fn summarize(document: &Document, scope: &Scope) -> Summary {
                 let text = serde_json::to_string(selector).unwrap_or_default();
                 (selector.clone(), text)
             })
+        }
+        Kind::Gateway => {
+            summary.gateway_selector = value
+                .lookup("/spec/selector")
+                .and_then(Value::as_object)
+                .cloned();
         }
         Kind::PodDisruptionBudget => {
             summary.label_selector = value.lookup("/spec/selector").cloned();
@@ -266,6 +294,13 @@ pub fn parts(files: &[Vec<Summary>]) -> Vec<Vec<usize>> {
         if let Some(selector) = &summary.label_selector {
             for &(workload, labels) in workloads_in.get(&namespace).into_iter().flatten() {
                 if selector::label_selector_selects(selector, labels) {
+                    groups.join(file, workload);
+                }
+            }
+        }
+        if let Some(selector) = &summary.gateway_selector {
+            for &(workload, labels) in workloads_in.values().flatten() {
+                if selector::map_selects(selector, labels) {
                     groups.join(file, workload);
                 }
             }

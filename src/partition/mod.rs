@@ -34,7 +34,7 @@ use crate::emit::{self, Format, atomic, yaml};
 use crate::finding::Finding;
 use crate::index::host::Scope;
 use crate::load::{self, Document, Input, LoadOptions, Lookup as _};
-use crate::plan::ConvertOptions;
+use crate::plan::{ConvertOptions, candidates};
 use crate::report::Report;
 use crate::validate::{self, ValidateOptions};
 use links::Summary;
@@ -142,6 +142,9 @@ struct Reported {
     findings: Vec<((u8, usize), Finding)>,
     /// The Deployment's document index within the part, `Kind/namespace/name`.
     converted: Vec<(usize, String)>,
+    /// Deployments left alone for want of a route, by document index within the part: the
+    /// whole run lists them in one finding, made again from every part's.
+    unrouted: Vec<(usize, candidates::Unrouted)>,
 }
 
 impl Reported {
@@ -151,7 +154,9 @@ impl Reported {
                 .finding_order
                 .into_iter()
                 .zip(conversion.findings)
+                .filter(|(_, finding)| finding.rule != candidates::UNROUTED_RULE)
                 .collect(),
+            unrouted: conversion.unrouted,
             converted: conversion
                 .converted_deployments
                 .into_iter()
@@ -876,6 +881,7 @@ fn at(global: &[usize], document: usize) -> usize {
 struct InRunOrder {
     findings: Vec<((u8, usize), usize, Finding)>,
     converted: Vec<(usize, String)>,
+    unrouted: Vec<(usize, candidates::Unrouted)>,
 }
 
 impl InRunOrder {
@@ -889,9 +895,24 @@ impl InRunOrder {
                 .into_iter()
                 .map(|(deployment, id)| (at(global, deployment), id)),
         );
+        self.unrouted.extend(
+            part.unrouted
+                .into_iter()
+                .map(|(deployment, unrouted)| (at(global, deployment), unrouted)),
+        );
     }
 
     fn finish(mut self) -> (Vec<Finding>, Vec<String>) {
+        self.unrouted.sort_by_key(|(deployment, _)| *deployment);
+        let unrouted: Vec<candidates::Unrouted> =
+            self.unrouted.iter().map(|(_, u)| u.clone()).collect();
+        if let (Some(finding), Some(&(first, _))) = (
+            candidates::unrouted_finding(&unrouted),
+            self.unrouted.first(),
+        ) {
+            // Where the whole run puts it: after the findings about the Deployments before it.
+            self.findings.push(((0, first), usize::MAX, finding));
+        }
         self.findings.sort_by_key(|(key, i, _)| (*key, *i));
         self.converted.sort_by_key(|(deployment, _)| *deployment);
         (

@@ -1,5 +1,7 @@
 //! Plan: which Deployments to convert, through which Service, with which settings.
 
+pub mod candidates;
+pub mod routes;
 pub mod settings;
 pub mod steps;
 
@@ -42,6 +44,9 @@ pub struct Plan {
     pub findings: Vec<Finding>,
     /// The Deployment each finding is about (by document index), alongside `findings`.
     pub finding_deployments: Vec<usize>,
+    /// The Deployments left alone because no route reaches them, in input order; one
+    /// finding lists them all ([`candidates::unrouted_finding`]).
+    pub unrouted: Vec<(usize, candidates::Unrouted)>,
 }
 
 /// Why a plan could not be made.
@@ -80,8 +85,7 @@ pub fn plan(index: &Index, options: &ConvertOptions) -> Result<Plan, PlanError> 
                 document: doc.index + 1,
             });
         }
-        let explicitly_selected = !selectors.is_empty();
-        if explicitly_selected && !selectors.iter().any(|s| s.matches(doc)) {
+        if !selectors.is_empty() && !selectors.iter().any(|s| s.matches(doc)) {
             continue;
         }
         let annotations = doc
@@ -91,7 +95,8 @@ pub fn plan(index: &Index, options: &ConvertOptions) -> Result<Plan, PlanError> 
             .cloned()
             .unwrap_or_default();
         let annotation_path = FieldPath::parse("metadata.annotations").key(CONVERT_ANNOTATION);
-        if annotations.get(CONVERT_ANNOTATION).and_then(Value::as_str) == Some("false") {
+        let annotated = annotations.get(CONVERT_ANNOTATION).and_then(Value::as_str);
+        if annotated == Some("false") {
             plan.finding_deployments.push(deployment);
             plan.findings.push(Finding::at(
                 doc,
@@ -102,6 +107,10 @@ pub fn plan(index: &Index, options: &ConvertOptions) -> Result<Plan, PlanError> 
             ));
             continue;
         }
+        // Named by the user: --select, the configuration's select or apps, the annotation.
+        let explicitly_selected = !selectors.is_empty()
+            || annotated == Some("true")
+            || options.config.apps.iter().any(|a| a.matcher.matches(doc));
         if let Some(rollout) = index.rollout_for(deployment) {
             let rollout = &documents[rollout];
             let already = rollout.str_at("/spec/workloadRef/name") == Some(doc.name());
@@ -125,13 +134,14 @@ pub fn plan(index: &Index, options: &ConvertOptions) -> Result<Plan, PlanError> 
             ));
             continue;
         }
+        let name_path = FieldPath::root().key("metadata").key("name");
         let app = index.app(deployment);
         let Some(service) = primary_service(index, &app) else {
             plan.finding_deployments.push(deployment);
             plan.findings.push(
                 Finding::at(
                     doc,
-                    &FieldPath::root().key("metadata").key("name"),
+                    &name_path,
                     if explicitly_selected { Severity::Warning } else { Severity::Note },
                     "convert/no-service",
                     "not converted: no Service selects its pods",
@@ -147,7 +157,7 @@ pub fn plan(index: &Index, options: &ConvertOptions) -> Result<Plan, PlanError> 
             plan.findings.push(
                 Finding::at(
                     doc,
-                    &FieldPath::root().key("metadata").key("name"),
+                    &name_path,
                     Severity::Warning,
                     "convert/shared-service",
                     format!(
@@ -163,12 +173,95 @@ pub fn plan(index: &Index, options: &ConvertOptions) -> Result<Plan, PlanError> 
             );
             continue;
         }
+        if let Some(reason) = candidates::hazard(index, deployment) {
+            plan.finding_deployments.push(deployment);
+            if !explicitly_selected {
+                plan.findings.push(
+                    Finding::at(
+                        doc,
+                        &name_path,
+                        Severity::Note,
+                        "convert/not-a-candidate",
+                        format!("not converted: {reason}"),
+                    )
+                    .with_hint("it is converted only when named with --select (or the configuration's select or apps, or the annotation rolloutify.io/convert: \"true\")"),
+                );
+                continue;
+            }
+            plan.findings.push(
+                Finding::at(
+                    doc,
+                    &name_path,
+                    Severity::Warning,
+                    "convert/not-a-candidate",
+                    format!("converted because it was selected, although {reason}"),
+                )
+                .with_hint("check that a canary of it can run beside the stable version before the first rollout"),
+            );
+        }
         let settings = settings_for(index, deployment, options, &annotations)?;
+        let routes = routes::sort_out(index, &app, service, &settings);
+        let managed = !routes.managed.is_empty();
+        plan.finding_deployments
+            .extend(std::iter::repeat_n(deployment, routes.findings.len()));
+        plan.findings.extend(routes.findings);
+        if !managed {
+            if let Some(route) = routes.first_unmanaged {
+                plan.finding_deployments.push(deployment);
+                plan.findings.push(
+                    Finding::at(
+                        doc,
+                        &name_path,
+                        Severity::Warning,
+                        "convert/no-managed-route",
+                        format!(
+                            "not converted: routes reach Service {} but none can be managed (the first is at {route}); the app is left as it was",
+                            documents[service].name()
+                        ),
+                    )
+                    .with_hint("see the warnings about its routes: route the app's traffic to its Service alone, or give -n"),
+                );
+                continue;
+            }
+            if !explicitly_selected {
+                plan.unrouted.push((
+                    deployment,
+                    candidates::Unrouted {
+                        location: doc.location(&name_path),
+                        resource: doc.resource_id(),
+                        name: match index.namespace(deployment) {
+                            Some(ns) => format!("{ns}/{}", doc.name()),
+                            None => doc.name().to_owned(),
+                        },
+                    },
+                ));
+                continue;
+            }
+        }
+        let app = App {
+            routes: routes.managed,
+            ..app
+        };
         plan.apps.push(PlannedApp {
             app,
             service,
             settings,
         });
+    }
+    let unrouted: Vec<candidates::Unrouted> =
+        plan.unrouted.iter().map(|(_, u)| u.clone()).collect();
+    if let (Some(finding), Some(&(first, _))) = (
+        candidates::unrouted_finding(&unrouted),
+        plan.unrouted.first(),
+    ) {
+        // In the run's order, after the findings about the Deployments before it.
+        let at = plan
+            .finding_deployments
+            .iter()
+            .position(|&d| d > first)
+            .unwrap_or(plan.findings.len());
+        plan.findings.insert(at, finding);
+        plan.finding_deployments.insert(at, first);
     }
     Ok(plan)
 }

@@ -119,6 +119,10 @@ pub struct Settings {
     pub scale_down: ScaleDown,
     pub canary_suffix: String,
     pub stable_suffix: String,
+    /// Subset mode: the names of the canary and stable subsets (others are picked when a
+    /// DestinationRule already has a subset of that name for other pods).
+    pub canary_subset: String,
+    pub stable_subset: String,
     /// Name given to managed http routes that have none.
     pub route_name: String,
     pub destination_rule_policy: DestinationRulePolicy,
@@ -134,6 +138,8 @@ impl Default for Settings {
             scale_down: ScaleDown::Progressively,
             canary_suffix: "-canary".to_owned(),
             stable_suffix: "-stable".to_owned(),
+            canary_subset: "canary".to_owned(),
+            stable_subset: "stable".to_owned(),
             route_name: "primary".to_owned(),
             destination_rule_policy: DestinationRulePolicy::Copy,
             analysis: AnalysisSettings {
@@ -162,6 +168,8 @@ pub struct SettingsPatch {
     pub scale_down: Option<ScaleDown>,
     pub canary_suffix: Option<String>,
     pub stable_suffix: Option<String>,
+    pub canary_subset: Option<String>,
+    pub stable_subset: Option<String>,
     pub route_name: Option<String>,
     pub destination_rule_policy: Option<DestinationRulePolicy>,
     pub analysis: Option<AnalysisPatch>,
@@ -244,6 +252,16 @@ impl Settings {
                 &patch.stable_suffix,
                 "stableSuffix",
             ),
+            (
+                &mut self.canary_subset,
+                &patch.canary_subset,
+                "canarySubset",
+            ),
+            (
+                &mut self.stable_subset,
+                &patch.stable_subset,
+                "stableSubset",
+            ),
             (&mut self.route_name, &patch.route_name, "routeName"),
         ] {
             if let Some(v) = value {
@@ -260,6 +278,12 @@ impl Settings {
             return Err(SettingsError::Invalid {
                 field: "canarySuffix",
                 message: "canary and stable suffixes must differ".to_owned(),
+            });
+        }
+        if self.canary_subset == self.stable_subset {
+            return Err(SettingsError::Invalid {
+                field: "canarySubset",
+                message: "canary and stable subsets must differ".to_owned(),
             });
         }
         if let Some(v) = patch.destination_rule_policy {
