@@ -59,7 +59,7 @@ fn stages(c: &mut Criterion) {
     });
     group.bench_function("index", |b| {
         b.iter(|| {
-            Index::new(&loaded.documents)
+            Index::new(&loaded.documents, &Default::default())
                 .of_kind(rolloutify::index::Kind::Deployment)
                 .count()
         });

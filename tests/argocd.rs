@@ -101,8 +101,15 @@ fn jq_paths_select_exactly_the_managed_weights() {
     ] {
         let loaded = load::load(&[Input::Path(testdata.join(case))], &LoadOptions::default())
             .expect("loads");
-        let conversion =
-            convert::convert(&loaded.documents, &ConvertOptions::default()).expect("converts");
+        // seed-000 names its Service in `default`; its documents name no namespace.
+        let options = ConvertOptions {
+            scope: rolloutify::index::host::Scope {
+                namespace: (case == "seed-000-nginx").then(|| "default".to_owned()),
+                ..Default::default()
+            },
+            ..ConvertOptions::default()
+        };
+        let conversion = convert::convert(&loaded.documents, &options).expect("converts");
         let outputs: Vec<&Value> = conversion.outputs.iter().map(|o| &*o.value).collect();
         let rollouts: Vec<&Value> = outputs
             .iter()

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
 
-const GOOD: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers: [{name: web, image: web:1}]\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  selector: {app: web}\n  ports: [{port: 80}]\n";
+const GOOD: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  annotations: {rolloutify.io/convert: 'true'}\nspec:\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers: [{name: web, image: web:1}]\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  selector: {app: web}\n  ports: [{port: 80}]\n";
 
 /// What a case puts in its directory.
 enum Content {
@@ -205,7 +205,7 @@ fn cases() -> Vec<Case> {
         ),
         case(
             "deployment without selector",
-            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api}\nspec:\n  template:\n    metadata: {labels: {app: api}}\n    spec: {containers: []}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: api}\nspec: {selector: {app: api}}\n",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api, annotations: {rolloutify.io/convert: 'true'}}\nspec:\n  template:\n    metadata: {labels: {app: api}}\n    spec: {containers: []}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: api}\nspec: {selector: {app: api}}\n",
             Some("bad.yaml:4:1"),
             "spec.selector",
         ),
@@ -217,7 +217,7 @@ fn cases() -> Vec<Case> {
         ),
         case(
             "selector of wrong type",
-            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api}\nspec:\n  selector: [app, api]\n  template:\n    metadata: {labels: {app: api}}\n    spec: {containers: []}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: api}\nspec: {selector: {app: api}}\n",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api, annotations: {rolloutify.io/convert: 'true'}}\nspec:\n  selector: [app, api]\n  template:\n    metadata: {labels: {app: api}}\n    spec: {containers: []}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: api}\nspec: {selector: {app: api}}\n",
             Some("bad.yaml:5:3"),
             "selector",
         ),
@@ -490,7 +490,7 @@ fn odd_but_valid_input_is_accepted() {
     let with_bom = format!("\u{feff}{GOOD}");
     let crlf = GOOD.replace('\n', "\r\n");
     let json = r#"{"apiVersion": "v1", "kind": "List", "items": [
-      {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
+      {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "annotations": {"rolloutify.io/convert": "true"}},
        "spec": {"selector": {"matchLabels": {"app": "web"}},
                 "template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"name": "web", "image": "web:1"}]}}}},
       {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"}, "spec": {"selector": {"app": "web"}, "ports": [{"port": 80}]}}

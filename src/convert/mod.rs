@@ -774,7 +774,12 @@ mod tests {
         let loaded = load_text("apps.yaml", &text, &Limits::default()).expect("loads");
         let scope = crate::index::host::Scope::default();
         let index = Index::new(&loaded.documents, &scope);
-        let plan = plan::plan(&index, &ConvertOptions::default()).expect("plans");
+        // c and d have no route: named, they convert as replica-weighted canaries.
+        let options = ConvertOptions {
+            select: vec![crate::config::AppMatch::parse_selector("*")],
+            ..ConvertOptions::default()
+        };
+        let plan = plan::plan(&index, &options).expect("plans");
         let names: Vec<&str> = plan
             .apps
             .iter()
@@ -786,7 +791,7 @@ mod tests {
             independent_groups(&index, &plan.apps),
             [vec![0, 1], vec![2, 3]]
         );
-        let conversion = convert(&loaded.documents, &ConvertOptions::default()).expect("converts");
+        let conversion = convert(&loaded.documents, &options).expect("converts");
         let edge = conversion
             .outputs
             .iter()

@@ -107,6 +107,7 @@ kind: Deployment
 metadata:
   name: web
   annotations:
+    rolloutify.io/convert: 'true'
     kustomize.config.k8s.io/id: |
       group: apps
       kind: Deployment

@@ -271,6 +271,7 @@ items:
   metadata:
     name: web
     annotations:
+      rolloutify.io/convert: 'true'
       config.kubernetes.io/path: web/app.yaml
       config.kubernetes.io/index: '0'
       internal.config.kubernetes.io/path: web/app.yaml
