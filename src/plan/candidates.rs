@@ -60,9 +60,12 @@ pub fn hazard(index: &Index, deployment: usize) -> Option<String> {
         if let Some(selector) = gw.value.lookup("/spec/selector").and_then(Value::as_object)
             && selector::map_selects(selector, &labels)
         {
+            let name = match index.namespace(gateway) {
+                Some(ns) => format!("{ns}/{}", gw.name()),
+                None => gw.name().to_owned(),
+            };
             return Some(format!(
-                "its pods are an Istio gateway: Gateway {} selects them",
-                gw.resource_id()
+                "its pods are an Istio gateway: Gateway {name} selects them"
             ));
         }
     }

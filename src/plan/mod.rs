@@ -267,10 +267,26 @@ pub fn plan(index: &Index, options: &ConvertOptions) -> Result<Plan, PlanError> 
 }
 
 /// The Service to split: the one VirtualService routes name (the first, in input order), else
-/// the one named like the Deployment, else the first that selects its pods.
+/// the one named like the Deployment, else the first that selects its pods. A stable or canary
+/// Service of another of the app's Services (`web-stable` beside `web`, with the default
+/// suffixes) stands for that one.
 fn primary_service(index: &Index, app: &App) -> Option<usize> {
+    let defaults = Settings::default();
+    let base = |service: usize| {
+        let name = index.documents[service].name();
+        [&defaults.stable_suffix, &defaults.canary_suffix]
+            .iter()
+            .filter_map(|suffix| name.strip_suffix(suffix.as_str()))
+            .find_map(|base| {
+                app.services
+                    .iter()
+                    .copied()
+                    .find(|&s| index.documents[s].name() == base)
+            })
+            .unwrap_or(service)
+    };
     if let Some(route) = app.routes.first() {
-        return Some(route.service);
+        return Some(base(route.service));
     }
     let name = index.documents[app.deployment].name();
     app.services
