@@ -346,11 +346,11 @@ spec:
         );
     }
     assert_eq!(run.hosts("web", "http", 3), ["web-stable", "web-canary"]);
-    assert_eq!(out["spec"]["http"][3]["name"], "primary-4");
+    assert_eq!(out["spec"]["http"][3]["name"], "primary");
     let routing = &run.get("Rollout", "web")["spec"]["strategy"]["canary"]["trafficRouting"];
     assert_eq!(
         routing["istio"]["virtualService"]["routes"],
-        serde_json::json!(["primary-4"])
+        serde_json::json!(["primary"])
     );
     let warnings = run.lines_with("convert/route-not-managed");
     assert_eq!(warnings.len(), 3, "{}", run.stderr);

@@ -18,7 +18,7 @@ use std::sync::Arc;
 use serde_json::{Map, Value, json};
 
 use crate::finding::{Finding, Severity};
-use crate::index::{Index, Kind, RouteRef};
+use crate::index::{Index, Kind, RouteKind, RouteRef};
 use crate::load::{Document, FieldPath, Location, Lookup as _};
 use crate::plan::settings::{AnalysisMode, Mode, Traffic};
 use crate::plan::{self, ConvertOptions, PlanError, PlannedApp, steps};
@@ -116,6 +116,8 @@ struct Work<'d> {
     templates: HashMap<(Option<String>, String), (TemplateInputs, Arc<Value>)>,
     /// Templates made by this conversion and those it shares them with.
     memo: &'d TemplateMemo,
+    /// VirtualService → its unnamed http routes that the run manages, in route order.
+    unnamed_routes: &'d HashMap<usize, Vec<usize>>,
 }
 
 /// What an AnalysisTemplate is made from: equal inputs make equal templates.
@@ -148,6 +150,7 @@ pub fn convert_with(
     // use every core, then merge in app order, so that the result is the one a single pass
     // in app order gives.
     let groups = independent_groups(&index, &plan.apps);
+    let unnamed_routes = unnamed_routes(&index, &plan.apps);
     let done: Vec<Result<Work, (usize, ConvertError)>> = {
         use rayon::prelude::*;
         groups
@@ -156,7 +159,7 @@ pub fn convert_with(
             // handing to another thread.
             .with_min_len(8)
             .map(|group| {
-                let mut work = Work::new(&index, memo);
+                let mut work = Work::new(&index, memo, &unnamed_routes);
                 for &app in group {
                     let before = work.findings.len();
                     work.convert_app(&plan.apps[app])
@@ -183,7 +186,7 @@ pub fn convert_with(
     if let Some((_, error)) = first_error {
         return Err(error);
     }
-    let mut work = Work::new(&index, memo);
+    let mut work = Work::new(&index, memo, &unnamed_routes);
     let mut app_findings: Vec<(usize, Finding)> = Vec::new();
     for part in works {
         work.replaced.extend(part.replaced);
@@ -258,6 +261,29 @@ pub fn convert_with(
     })
 }
 
+/// For each VirtualService, the unnamed http routes that some app manages, in route order:
+/// names are given by place among them. (A VirtualService and every Service it routes to are
+/// in one part of a tree, so a part sees all of them.)
+fn unnamed_routes(index: &Index, apps: &[PlannedApp]) -> HashMap<usize, Vec<usize>> {
+    let mut unnamed: HashMap<usize, Vec<usize>> = HashMap::new();
+    for app in apps {
+        for r in app.app.routes.iter().filter(|r| r.kind == RouteKind::Http) {
+            let named = index.documents[r.virtual_service]
+                .value
+                .lookup(&format!("/spec/http/{}/name", r.route))
+                .is_some();
+            if !named {
+                unnamed.entry(r.virtual_service).or_default().push(r.route);
+            }
+        }
+    }
+    for routes in unnamed.values_mut() {
+        routes.sort_unstable();
+        routes.dedup();
+    }
+    unnamed
+}
+
 /// The apps, as groups that convert independently, each in app order; groups are ordered by
 /// their first app.
 fn independent_groups(index: &Index, apps: &[PlannedApp]) -> Vec<Vec<usize>> {
@@ -304,9 +330,14 @@ fn independent_groups(index: &Index, apps: &[PlannedApp]) -> Vec<Vec<usize>> {
 }
 
 impl<'d> Work<'d> {
-    fn new(index: &'d Index<'d>, memo: &'d TemplateMemo) -> Self {
+    fn new(
+        index: &'d Index<'d>,
+        memo: &'d TemplateMemo,
+        unnamed_routes: &'d HashMap<usize, Vec<usize>>,
+    ) -> Self {
         Work {
             memo,
+            unnamed_routes,
             index,
             replaced: HashMap::new(),
             modified: HashMap::new(),
@@ -408,6 +439,7 @@ impl<'d> Work<'d> {
                 &refs,
                 &split,
                 &settings.route_name,
+                self.unnamed_routes.get(&vs).map_or(&[], Vec::as_slice),
                 &owner,
                 &mut findings,
             );

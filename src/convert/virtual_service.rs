@@ -59,13 +59,16 @@ impl ManagedRoutes {
 }
 
 /// Rewrites the routes of one VirtualService (`value`, the working copy of `document`) that
-/// `refs` point at. Returns the routes the Rollout must list.
+/// `refs` point at. Unnamed http routes are named by their place in `unnamed`, the unnamed
+/// http routes of this VirtualService that the run manages. Returns the routes the Rollout
+/// must list.
 pub fn rewrite(
     document: &Document,
     value: &mut Value,
     refs: &[&RouteRef],
     split: &Split,
     route_name: &str,
+    unnamed: &[usize],
     rollout: &str,
     findings: &mut Vec<Finding>,
 ) -> ManagedRoutes {
@@ -130,7 +133,7 @@ pub fn rewrite(
                     Some(name) => name.to_owned(),
                     None => {
                         let name =
-                            unique_name(&positional_name(document, route_name, index), &used_names);
+                            unique_name(&positional_name(unnamed, route_name, index), &used_names);
                         used_names.push(name.clone());
                         object::insert_first(route, "name", json!(name));
                         name
@@ -224,25 +227,13 @@ fn check_unmanaged_kinds(
 }
 
 /// The name for the unnamed http route at `index`, from its place among the unnamed http
-/// routes of the input VirtualService: `base` for the first, `base-2` for the second… So
-/// names follow route order whichever app's route is named first, and a second run (all its
-/// routes named) names nothing.
-fn positional_name(document: &Document, base: &str, index: usize) -> String {
-    let place = document
-        .value
-        .lookup("/spec/http")
-        .and_then(Value::as_array)
-        .map_or(0, |routes| {
-            routes
-                .iter()
-                .take(index)
-                .filter(|route| route.get("name").is_none())
-                .count()
-        });
-    if place == 0 {
-        base.to_owned()
-    } else {
-        format!("{base}-{}", place + 1)
+/// routes of the VirtualService that this run manages (`unnamed`, in route order): `base` for
+/// the first, `base-2` for the second… So names follow route order whichever app's route is
+/// named first, and a second run (its routes all named) names nothing.
+fn positional_name(unnamed: &[usize], base: &str, index: usize) -> String {
+    match unnamed.iter().position(|&r| r == index).unwrap_or(0) {
+        0 => base.to_owned(),
+        place => format!("{base}-{}", place + 1),
     }
 }
 
