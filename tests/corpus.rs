@@ -133,12 +133,14 @@ fn corpus_apps_convert_validly_and_idempotently() {
     eprintln!(
         "corpus: {per_directory} Deployments converted folder by folder, {per_repository} repository by repository"
     );
+    // Only Deployments that a VirtualService route reaches convert by default (issue 13):
+    // most corpus folders hold Deployments without one, or Services shared by versions.
     assert!(
-        per_directory >= 30,
+        per_directory >= 10,
         "only {per_directory} Deployments converted"
     );
     assert!(
-        per_repository >= 25,
+        per_repository >= 10,
         "only {per_repository} Deployments converted"
     );
 }

@@ -67,7 +67,9 @@ fn host_namespace<'h>(rest: &'h str, vs_namespace: Option<&'h str>) -> Option<Op
 }
 
 fn host_of(destination: &Value) -> &str {
-    destination["destination"]["host"].as_str().unwrap_or_default()
+    destination["destination"]["host"]
+        .as_str()
+        .unwrap_or_default()
 }
 
 /// `(first label, rest)` of a host.
@@ -80,7 +82,9 @@ fn split_host(host: &str) -> (&str, &str) {
 
 fn exists(documents: &[&Value], kind: &str, name: &str, namespace: Option<&str>) -> bool {
     documents.iter().any(|d| {
-        d["kind"] == kind && metadata(d, "name") == Some(name) && metadata(d, "namespace") == namespace
+        d["kind"] == kind
+            && metadata(d, "name") == Some(name)
+            && metadata(d, "namespace") == namespace
     })
 }
 
@@ -106,14 +110,26 @@ fn check_rewritten(
     output: &[&Value],
     rollouts: &[&Value],
 ) {
-    assert_eq!(after.len(), 2, "{what}: a managed route has two destinations");
+    assert_eq!(
+        after.len(),
+        2,
+        "{what}: a managed route has two destinations"
+    );
     assert_eq!(after[0]["weight"], 100, "{what}: stable weight");
-    assert_eq!(after[1]["weight"].as_u64().unwrap_or(0), 0, "{what}: canary weight");
+    assert_eq!(
+        after[1]["weight"].as_u64().unwrap_or(0),
+        0,
+        "{what}: canary weight"
+    );
     let (stable_label, stable_rest) = split_host(host_of(&after[0]));
     let (canary_label, canary_rest) = split_host(host_of(&after[1]));
     assert_eq!(stable_rest, canary_rest, "{what}: one host form");
-    let namespace = host_namespace(stable_rest, vs_namespace)
-        .unwrap_or_else(|| panic!("{what}: {} is not in the cluster domain", host_of(&after[0])));
+    let namespace = host_namespace(stable_rest, vs_namespace).unwrap_or_else(|| {
+        panic!(
+            "{what}: {} is not in the cluster domain",
+            host_of(&after[0])
+        )
+    });
     let subsets = (
         after[0]["destination"]["subset"].as_str(),
         after[1]["destination"]["subset"].as_str(),
@@ -136,7 +152,11 @@ fn check_rewritten(
             let service = stable_label
                 .strip_suffix("-stable")
                 .unwrap_or_else(|| panic!("{what}: stable host {stable_label}"));
-            assert_eq!(canary_label, format!("{service}-canary"), "{what}: canary host");
+            assert_eq!(
+                canary_label,
+                format!("{service}-canary"),
+                "{what}: canary host"
+            );
             for derived in [stable_label, canary_label] {
                 assert!(
                     exists(input, "Service", derived, namespace)
@@ -181,7 +201,8 @@ fn check_rewritten(
 /// controller adds are on the pod template.
 fn check_subsets(what: &str, output: &[&Value], tally: &mut Tally) {
     for rollout in output.iter().filter(|v| v["kind"] == "Rollout") {
-        let rule = &rollout["spec"]["strategy"]["canary"]["trafficRouting"]["istio"]["destinationRule"];
+        let rule =
+            &rollout["spec"]["strategy"]["canary"]["trafficRouting"]["istio"]["destinationRule"];
         let Some(name) = rule["name"].as_str() else {
             continue;
         };
@@ -243,8 +264,11 @@ fn check_folder(folder: &Path, tally: &mut Tally) {
     }
     let list: Value = serde_json::from_str(&stdout).expect("JSON output");
     let output: Vec<&Value> = list["items"].as_array().expect("items").iter().collect();
-    let loaded = load::load(&[Input::Path(folder.to_path_buf())], &LoadOptions::default())
-        .expect("what convert read loads");
+    let loaded = load::load(
+        &[Input::Path(folder.to_path_buf())],
+        &LoadOptions::default(),
+    )
+    .expect("what convert read loads");
     let input_values: Vec<Value> = loaded
         .documents
         .iter()
@@ -267,12 +291,19 @@ fn check_folder(folder: &Path, tally: &mut Tally) {
     let (before, after) = (virtual_services(&input), virtual_services(&output));
     assert_eq!(before.len(), after.len(), "{what}: VirtualServices kept");
     for (old, new) in before.iter().zip(&after) {
-        assert_eq!(old["metadata"]["name"], new["metadata"]["name"], "{what}: order kept");
+        assert_eq!(
+            old["metadata"]["name"], new["metadata"]["name"],
+            "{what}: order kept"
+        );
         let vs_namespace = metadata(old, "namespace");
         for kind in ROUTE_KINDS {
             let old_routes = old["spec"][kind].as_array().cloned().unwrap_or_default();
             let new_routes = new["spec"][kind].as_array().cloned().unwrap_or_default();
-            assert_eq!(old_routes.len(), new_routes.len(), "{what}: {kind} routes kept");
+            assert_eq!(
+                old_routes.len(),
+                new_routes.len(),
+                "{what}: {kind} routes kept"
+            );
             for (i, (old_route, new_route)) in old_routes.iter().zip(&new_routes).enumerate() {
                 let old_destinations = old_route["route"].as_array().cloned().unwrap_or_default();
                 let new_destinations = new_route["route"].as_array().cloned().unwrap_or_default();
@@ -301,7 +332,10 @@ fn check_folder(folder: &Path, tally: &mut Tally) {
     let (again_code, again, again_stderr) = convert(&["-"], Some(&stdout));
     assert_eq!(again_code, Some(0), "{what}: second run: {again_stderr}");
     let again: Value = serde_json::from_str(&again).expect("JSON output");
-    assert_eq!(again["items"], list["items"], "{what}: converting the output changed it");
+    assert_eq!(
+        again["items"], list["items"],
+        "{what}: converting the output changed it"
+    );
 }
 
 #[test]
