@@ -438,8 +438,10 @@ impl<'d> Work<'d> {
                 &mut copy,
                 &refs,
                 &split,
-                &settings.route_name,
-                self.unnamed_routes.get(&vs).map_or(&[], Vec::as_slice),
+                virtual_service::RouteNames {
+                    base: &settings.route_name,
+                    unnamed: self.unnamed_routes.get(&vs).map_or(&[], Vec::as_slice),
+                },
                 &owner,
                 &mut findings,
             );

@@ -19,6 +19,14 @@ use crate::plan::routes::route_identity;
 /// The annotation that names the Rollout owning a VirtualService's weights.
 pub const ROLLOUT_ANNOTATION: &str = "rolloutify.io/rollout";
 
+/// How unnamed http routes are named: `base`, by place among `unnamed` (the unnamed http
+/// routes of the VirtualService that the run manages, in route order).
+#[derive(Debug, Clone, Copy)]
+pub struct RouteNames<'a> {
+    pub base: &'a str,
+    pub unnamed: &'a [usize],
+}
+
 /// Where the two destinations of a managed route point.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Split {
@@ -67,8 +75,7 @@ pub fn rewrite(
     value: &mut Value,
     refs: &[&RouteRef],
     split: &Split,
-    route_name: &str,
-    unnamed: &[usize],
+    names: RouteNames,
     rollout: &str,
     findings: &mut Vec<Finding>,
 ) -> ManagedRoutes {
@@ -132,8 +139,10 @@ pub fn rewrite(
                 let name = match route.get("name").and_then(Value::as_str) {
                     Some(name) => name.to_owned(),
                     None => {
-                        let name =
-                            unique_name(&positional_name(unnamed, route_name, index), &used_names);
+                        let name = unique_name(
+                            &positional_name(names.unnamed, names.base, index),
+                            &used_names,
+                        );
                         used_names.push(name.clone());
                         object::insert_first(route, "name", json!(name));
                         name
