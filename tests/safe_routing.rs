@@ -805,3 +805,53 @@ spec:
         String::from_utf8_lossy(&again.stdout)
     );
 }
+
+#[test]
+fn validate_and_diff_take_the_namespace_and_the_cluster_domain() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write_files(
+        dir.path(),
+        &[("app.yaml", WEB), ("vs.yaml", SHOP_TO_LEGACY)],
+    );
+    let run = |args: &[&str]| {
+        rolloutify()
+            .current_dir(dir.path())
+            .args(args)
+            .output()
+            .expect("runs")
+    };
+    let ok = run(&[
+        "validate",
+        "-n",
+        "legacy",
+        "--cluster-domain",
+        "cluster.local",
+        ".",
+    ]);
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    for bad in [
+        &["validate", "-n", "Legacy", "."][..],
+        &["validate", "--cluster-domain", "a..b", "."][..],
+        &["diff", "--namespace", "-x-", "."][..],
+    ] {
+        let out = run(bad);
+        assert_eq!(out.status.code(), Some(2), "{bad:?}");
+    }
+    // diff shows the conversion -n makes possible, and nothing without it.
+    let with = run(&["diff", "-n", "legacy", "."]);
+    assert!(
+        String::from_utf8_lossy(&with.stdout)
+            .contains("+            host: web-stable.legacy.svc.cluster.local")
+    );
+    let without = run(&["diff", "."]);
+    assert!(
+        without.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&without.stdout)
+    );
+}

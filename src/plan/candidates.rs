@@ -136,3 +136,99 @@ pub fn unrouted_finding(unrouted: &[Unrouted]) -> Option<Finding> {
         field: "metadata.name".to_owned(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::index::host::Scope;
+    use crate::load::{Limits, load_text};
+
+    fn deployment(name: &str, labels: &str, volumes: &str) -> String {
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: {name}, namespace: shop}}\nspec:\n  selector: {{matchLabels: {labels}}}\n  template:\n    metadata: {{labels: {labels}}}\n    spec: {{containers: [{{name: c, image: i}}]{volumes}}}\n---\n"
+        )
+    }
+
+    fn hazards(text: &str) -> Vec<Option<String>> {
+        let loaded = load_text("in.yaml", text, &Limits::default()).expect("loads");
+        let scope = Scope::default();
+        let index = Index::new(&loaded.documents, &scope);
+        index
+            .of_kind(Kind::Deployment)
+            .map(|d| hazard(&index, d))
+            .collect()
+    }
+
+    #[test]
+    fn the_mesh_and_single_writer_volumes_are_no_candidates() {
+        let text = [
+            deployment("istiod", "{app: istiod, istio: pilot}", ""),
+            deployment("gw", "{istio: ingressgateway}", ""),
+            deployment("east-west", "{app: istio-eastwestgateway}", ""),
+            deployment("picked", "{edge: 'yes'}", ""),
+            deployment("web", "{app: web, istio.io/rev: canary}", ""),
+            deployment(
+                "db",
+                "{app: db}",
+                ", volumes: [{name: d, persistentVolumeClaim: {claimName: data}}]",
+            ),
+            deployment(
+                "shared",
+                "{app: shared}",
+                ", volumes: [{name: d, persistentVolumeClaim: {claimName: many}}]",
+            ),
+            "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: edge, namespace: other}\nspec: {selector: {edge: 'yes'}}\n---\n".to_owned(),
+            "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: data, namespace: shop}\nspec: {accessModes: [ReadWriteOncePod]}\n---\n".to_owned(),
+            "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: many, namespace: shop}\nspec: {accessModes: [ReadWriteMany]}\n".to_owned(),
+        ]
+        .concat();
+        let found = hazards(&text);
+        assert!(
+            found[0]
+                .as_deref()
+                .is_some_and(|r| r.contains("istio: pilot"))
+        );
+        assert!(
+            found[1]
+                .as_deref()
+                .is_some_and(|r| r.contains("istio: ingressgateway"))
+        );
+        assert!(
+            found[2]
+                .as_deref()
+                .is_some_and(|r| r.contains("app: istio-eastwestgateway"))
+        );
+        assert!(
+            found[3]
+                .as_deref()
+                .is_some_and(|r| r.contains("Gateway other/edge"))
+        );
+        // A revision label marks the mesh's clients too, not only its control plane.
+        assert_eq!(found[4], None);
+        assert!(
+            found[5]
+                .as_deref()
+                .is_some_and(|r| r.contains("ReadWriteOncePod"))
+        );
+        assert_eq!(found[6], None);
+    }
+
+    #[test]
+    fn one_line_lists_every_deployment_left_alone() {
+        let at = |name: &str| Unrouted {
+            location: Location {
+                file: "a.yaml".to_owned(),
+                position: Default::default(),
+            },
+            resource: format!("Deployment/{name}"),
+            name: name.to_owned(),
+        };
+        assert!(unrouted_finding(&[]).is_none());
+        let finding = unrouted_finding(&[at("a"), at("b")]).expect("a finding");
+        assert_eq!(finding.severity, Severity::Warning);
+        assert_eq!(finding.resource, "Deployment/a");
+        assert!(finding.message.ends_with(
+            "2 Deployment(s) with a Service that no VirtualService route reaches: a, b"
+        ));
+    }
+}
