@@ -523,3 +523,96 @@ fn differing_templates_in_one_namespace_print_the_same() {
     let (text, _, _) = whole(&inputs, &options, Format::Yaml).expect("the whole converts");
     assert!(text.contains("name: orders-istio-canary-health"), "{text}");
 }
+
+/// What decides whether a Deployment is a candidate, across files: a Gateway whose selector
+/// picks its pods (in another namespace), a ReadWriteOnce claim its pods mount, the one line
+/// that lists Deployments without routes, and `-n` placing documents without a namespace.
+#[test]
+fn candidates_decided_across_files_convert_in_parts() {
+    let root = tempfile::tempdir().expect("temporary directory");
+    let root = root.path();
+    // Routed, but its pods are a gateway: the Gateway lies in another file and namespace.
+    let mut edge = app("gateways", "edge", false, false);
+    edge[0] = edge[0].replace(
+        "        app: edge\n",
+        "        app: edge\n        gateway: public\n",
+    );
+    write(root, "gateways/edge.yaml", &edge);
+    write(
+        root,
+        "shop/gateway.yaml",
+        &["apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata:\n  name: public\n  namespace: shop\n\
+           spec:\n  selector:\n    gateway: public\n  servers:\n    - port: {number: 80, name: http, protocol: HTTP}\n      hosts: [\"*\"]\n"
+            .to_owned()],
+    );
+    // Routed, but it mounts a ReadWriteOnce claim written in another file.
+    let mut db = app("data", "mysql", false, false);
+    db[0] = db[0].replace(
+        "            - containerPort: 8080\n",
+        "            - containerPort: 8080\n      volumes:\n        - name: data\n          persistentVolumeClaim:\n            claimName: mysql-data\n",
+    );
+    write(root, "data/mysql.yaml", &db);
+    write(
+        root,
+        "data/claim.yaml",
+        &["apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: mysql-data\n  namespace: data\n\
+           spec:\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}\n"
+            .to_owned()],
+    );
+    // Without routes, in three files: listed once.
+    for name in ["alpha", "bravo", "charlie"] {
+        write(
+            root,
+            &format!("plain/{name}.yaml"),
+            &app("plain", name, false, false)[..2],
+        );
+    }
+    // No namespace written: -n says where it is, and the VirtualService names it there.
+    let legacy: Vec<String> = app("legacy", "web", false, false)
+        .iter()
+        .map(|d| d.replace("  namespace: legacy\n", ""))
+        .collect();
+    write(root, "legacy/app.yaml", &legacy[..2]);
+    write(
+        root,
+        "legacy/routes.yaml",
+        &["apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: web\n  namespace: shop\n\
+           spec:\n  hosts: [web.example.com]\n  http:\n    - route:\n        - destination:\n            host: web.legacy.svc.cluster.local\n"
+            .to_owned()],
+    );
+    let inputs = [Input::Path(root.to_owned())];
+    let placed = ConvertOptions {
+        scope: rolloutify::index::host::Scope {
+            namespace: Some("legacy".to_owned()),
+            ..Default::default()
+        },
+        ..ConvertOptions::default()
+    };
+    for (label, options) in [
+        ("candidates", ConvertOptions::default()),
+        ("candidates -n", placed),
+    ] {
+        assert!(assert_same(label, &inputs, &options), "{label}: in parts");
+        assert!(
+            assert_same_patch(label, &inputs, &options),
+            "{label}: patch in parts"
+        );
+        let (_, findings, converted) = parted(&inputs, &options, Format::Yaml).expect("converts");
+        let listed: Vec<&String> = findings
+            .iter()
+            .filter(|f| f.contains("[convert/not-routed]"))
+            .collect();
+        assert_eq!(listed.len(), 1, "{label}: {findings:#?}");
+        assert!(
+            listed[0].contains(": plain/alpha, plain/bravo, plain/charlie"),
+            "{}",
+            listed[0]
+        );
+        let expected: &[&str] = if options.scope.namespace.is_some() {
+            &["Deployment/web"]
+        } else {
+            &[]
+        };
+        assert_eq!(converted, expected, "{label}: {findings:#?}");
+    }
+}
