@@ -49,13 +49,19 @@ impl AppMatch {
     }
 
     pub fn matches(&self, deployment: &Document) -> bool {
+        self.matches_in(deployment, deployment.namespace())
+    }
+
+    /// [`AppMatch::matches`], with the Deployment in `namespace` (where `-n` puts a document
+    /// that names none).
+    pub fn matches_in(&self, deployment: &Document, namespace: Option<&str>) -> bool {
         if self.name.as_deref().is_some_and(|n| n != deployment.name()) {
             return false;
         }
         if self
             .namespace
             .as_deref()
-            .is_some_and(|ns| Some(ns) != deployment.namespace())
+            .is_some_and(|ns| Some(ns) != namespace)
         {
             return false;
         }

@@ -184,6 +184,10 @@ fn a_host_naming_another_namespace_is_not_the_service_of_a_document_without_one(
         "web.shop"
     );
 
+    // --select NS/NAME reads the namespace -n gives.
+    let selected = convert(&files, &["-n", "legacy", "--select", "legacy/web"]);
+    selected.get("Rollout", "web");
+
     // -n shop puts it elsewhere: no route reaches it, one line says so.
     let shop = convert(&files, &["--namespace", "shop"]);
     assert!(shop.find("Rollout", "web").is_none());

@@ -85,7 +85,8 @@ pub fn plan(index: &Index, options: &ConvertOptions) -> Result<Plan, PlanError> 
                 document: doc.index + 1,
             });
         }
-        if !selectors.is_empty() && !selectors.iter().any(|s| s.matches(doc)) {
+        let namespace = index.namespace(deployment);
+        if !selectors.is_empty() && !selectors.iter().any(|s| s.matches_in(doc, namespace)) {
             continue;
         }
         let annotations = doc
@@ -110,7 +111,11 @@ pub fn plan(index: &Index, options: &ConvertOptions) -> Result<Plan, PlanError> 
         // Named by the user: --select, the configuration's select or apps, the annotation.
         let explicitly_selected = !selectors.is_empty()
             || annotated == Some("true")
-            || options.config.apps.iter().any(|a| a.matcher.matches(doc));
+            || options
+                .config
+                .apps
+                .iter()
+                .any(|a| a.matcher.matches_in(doc, namespace));
         if let Some(rollout) = index.rollout_for(deployment) {
             let rollout = &documents[rollout];
             let already = rollout.str_at("/spec/workloadRef/name") == Some(doc.name());
@@ -313,7 +318,7 @@ fn settings_for(
         .apply(&options.config.defaults)
         .map_err(config_error)?;
     for app in &options.config.apps {
-        if app.matcher.matches(doc) {
+        if app.matcher.matches_in(doc, index.namespace(deployment)) {
             settings.apply(&app.patch).map_err(config_error)?;
         }
     }
