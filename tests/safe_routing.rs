@@ -859,3 +859,25 @@ fn validate_and_diff_take_the_namespace_and_the_cluster_domain() {
         String::from_utf8_lossy(&without.stdout)
     );
 }
+
+#[test]
+fn an_apps_entry_converts_a_deployment_without_routes_but_not_the_mesh() {
+    let config_dir = tempfile::tempdir().expect("temp dir");
+    let config = config_dir.path().join("rolloutify.yaml");
+    std::fs::write(
+        &config,
+        "apiVersion: rolloutify.io/v1alpha1\nkind: Rolloutify\napps:\n  - match: {name: web}\n    steps: 20,pause\n  - match: {name: istiod}\n    steps: 20,pause\n",
+    )
+    .expect("write");
+    let config = config.display().to_string();
+    let run = convert(&[("web.yaml", WEB), ("mesh.yaml", MESH)], &["-c", &config]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    run.get("Rollout", "web");
+    assert!(run.find("Rollout", "istiod").is_none(), "{}", run.stdout);
+    assert_eq!(
+        run.lines_with("convert/no-virtual-service").len(),
+        1,
+        "{}",
+        run.stderr
+    );
+}

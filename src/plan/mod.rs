@@ -108,9 +108,12 @@ pub fn plan(index: &Index, options: &ConvertOptions) -> Result<Plan, PlanError> 
             ));
             continue;
         }
-        // Named by the user: --select, the configuration's select or apps, the annotation.
-        let explicitly_selected = !selectors.is_empty()
-            || annotated == Some("true")
+        // Named by the user: --select or the configuration's select (a Deployment that does
+        // not match is skipped above), or the annotation; an `apps` entry that matches it
+        // names it too, but only as one to convert without mesh routing.
+        let explicitly_selected = !selectors.is_empty();
+        let named = explicitly_selected || annotated == Some("true");
+        let named_or_configured = named
             || options
                 .config
                 .apps
@@ -180,7 +183,7 @@ pub fn plan(index: &Index, options: &ConvertOptions) -> Result<Plan, PlanError> 
         }
         if let Some(reason) = candidates::hazard(index, deployment) {
             plan.finding_deployments.push(deployment);
-            if !explicitly_selected {
+            if !named {
                 plan.findings.push(
                     Finding::at(
                         doc,
@@ -189,7 +192,7 @@ pub fn plan(index: &Index, options: &ConvertOptions) -> Result<Plan, PlanError> 
                         "convert/not-a-candidate",
                         format!("not converted: {reason}"),
                     )
-                    .with_hint("it is converted only when named with --select (or the configuration's select or apps, or the annotation rolloutify.io/convert: \"true\")"),
+                    .with_hint("it is converted only when named with --select (or the configuration's select, or the annotation rolloutify.io/convert: \"true\")"),
                 );
                 continue;
             }
@@ -228,7 +231,7 @@ pub fn plan(index: &Index, options: &ConvertOptions) -> Result<Plan, PlanError> 
                 );
                 continue;
             }
-            if !explicitly_selected {
+            if !named_or_configured {
                 plan.unrouted.push((
                     deployment,
                     candidates::Unrouted {
