@@ -284,5 +284,7 @@ fn corpus_folders_diff_applies_and_equals_write() {
         "git apply of the diffs and convert --write disagree"
     );
     eprintln!("corpus: {exercised} folders diffed, applied and written");
-    assert!(exercised >= 10, "only {exercised} folders exercised");
+    // Only Deployments a VirtualService route reaches convert by default (issue 13): most
+    // corpus folders hold none.
+    assert!(exercised >= 4, "only {exercised} folders exercised");
 }

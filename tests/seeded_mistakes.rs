@@ -77,7 +77,13 @@ const MISTAKES: &[Mistake] = &[
 fn converted(paths: &[std::path::PathBuf]) -> String {
     let inputs: Vec<Input> = paths.iter().cloned().map(Input::Path).collect();
     let loaded = load::load(&inputs, &LoadOptions::default()).expect("corpus files load");
-    let conversion = convert(&loaded.documents, &ConvertOptions::default()).expect("converts");
+    // Each app named, as `--select '*'`: the flagger tester has no VirtualService, and would
+    // be left alone otherwise.
+    let options = ConvertOptions {
+        select: vec![rolloutify::config::AppMatch::parse_selector("*")],
+        ..ConvertOptions::default()
+    };
+    let conversion = convert(&loaded.documents, &options).expect("converts");
     assert!(
         !conversion.converted.is_empty(),
         "{paths:?}: nothing converted"
