@@ -227,7 +227,11 @@ pub fn plan(index: &Index, options: &ConvertOptions) -> Result<Plan, PlanError> 
                             documents[service].name()
                         ),
                     )
-                    .with_hint("see the warnings about its routes: route the app's traffic to its Service alone, or give -n"),
+                    .with_hint(if routes.namespace_unknown {
+                        "see the warnings about its routes: give -n NAMESPACE, or route the app's traffic to its Service alone"
+                    } else {
+                        "see the warnings about its routes: route the app's traffic to its Service alone, in a route of its own"
+                    }),
                 );
                 continue;
             }

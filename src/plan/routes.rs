@@ -28,6 +28,9 @@ pub struct Routes {
     pub findings: Vec<Finding>,
     /// Where the first route left alone is, for the message saying the app is not converted.
     pub first_unmanaged: Option<crate::load::Location>,
+    /// Whether a route was left alone because the namespace of documents without one is
+    /// unknown (`-n` would decide).
+    pub namespace_unknown: bool,
 }
 
 /// What one destination of a route is, seen from the app.
@@ -129,6 +132,7 @@ pub fn sort_out(
                 "give the namespace those documents are applied to with -n NAMESPACE (as with kubectl apply -n), or write metadata.namespace in them",
                 "convert/namespace-unknown",
             );
+            routes.namespace_unknown = true;
             continue;
         }
         let ports: Vec<Option<&Value>> = destinations
