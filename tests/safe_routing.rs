@@ -680,23 +680,22 @@ fn the_mesh_and_read_write_once_volumes_are_converted_only_when_named() {
         "{}",
         default.stdout
     );
-    // One warning line (and its hint) for the Deployment without routes; the mesh and the
-    // database are not even suggested.
-    assert_eq!(
-        default.lines_with("convert/not-routed").len(),
-        1,
-        "{}",
-        default.stderr
-    );
+    // One warning line (and its hint) for the mesh and the database, one for the Deployment
+    // without routes; only the latter is suggested for --select.
+    let listed = default.lines_with("convert/not-candidates");
+    assert_eq!(listed.len(), 1, "{}", default.stderr);
     assert!(
-        default
-            .stderr
-            .lines()
-            .next()
-            .unwrap_or_default()
-            .ends_with(": web")
+        listed[0].starts_with("db.yaml:")
+            && listed[0].ends_with(
+                "4 Deployment(s) of the mesh itself or whose pods mount a ReadWriteOnce volume: shop/mysql, istio-system/istiod, istio-system/istio-ingressgateway, gateways/edge"
+            ),
+        "{}",
+        listed[0]
     );
-    assert_eq!(default.stderr.lines().count(), 2, "{}", default.stderr);
+    let unrouted = default.lines_with("convert/not-routed");
+    assert_eq!(unrouted.len(), 1, "{}", default.stderr);
+    assert!(unrouted[0].ends_with(": web"), "{}", unrouted[0]);
+    assert_eq!(default.stderr.lines().count(), 4, "{}", default.stderr);
     let verbose = convert(&files, &["-v"]);
     let notes = verbose.lines_with("convert/not-a-candidate");
     assert_eq!(notes.len(), 4, "{}", verbose.stderr);

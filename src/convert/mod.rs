@@ -56,9 +56,9 @@ pub struct Conversion {
     pub finding_order: Vec<(u8, usize)>,
     /// The document index of each Deployment converted, alongside `converted`.
     pub converted_deployments: Vec<usize>,
-    /// The Deployments left alone because no route reaches them (one finding lists them),
-    /// by document index.
-    pub unrouted: Vec<(usize, plan::candidates::Unrouted)>,
+    /// The Deployments left alone by default (a finding per reason lists them), by document
+    /// index.
+    pub left_alone: Vec<(usize, plan::candidates::LeftAlone)>,
 }
 
 /// Why a conversion could not be done.
@@ -209,7 +209,7 @@ pub fn convert_with(
             .map(|(app, _)| (1, plan.apps[*app].app.deployment)),
     );
     work.findings = plan.findings;
-    let unrouted = plan.unrouted;
+    let left_alone = plan.left_alone;
     work.findings
         .extend(app_findings.into_iter().map(|(_, finding)| finding));
     let converted = plan
@@ -257,7 +257,7 @@ pub fn convert_with(
         converted,
         finding_order,
         converted_deployments,
-        unrouted,
+        left_alone,
     })
 }
 

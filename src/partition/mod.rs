@@ -142,9 +142,9 @@ struct Reported {
     findings: Vec<((u8, usize), Finding)>,
     /// The Deployment's document index within the part, `Kind/namespace/name`.
     converted: Vec<(usize, String)>,
-    /// Deployments left alone for want of a route, by document index within the part: the
-    /// whole run lists them in one finding, made again from every part's.
-    unrouted: Vec<(usize, candidates::Unrouted)>,
+    /// Deployments left alone by default, by document index within the part: the whole run
+    /// lists them in a finding per reason, made again from every part's.
+    left_alone: Vec<(usize, candidates::LeftAlone)>,
 }
 
 impl Reported {
@@ -154,9 +154,9 @@ impl Reported {
                 .finding_order
                 .into_iter()
                 .zip(conversion.findings)
-                .filter(|(_, finding)| finding.rule != candidates::UNROUTED_RULE)
+                .filter(|(_, finding)| !candidates::is_left_alone_list(finding))
                 .collect(),
-            unrouted: conversion.unrouted,
+            left_alone: conversion.left_alone,
             converted: conversion
                 .converted_deployments
                 .into_iter()
@@ -881,7 +881,7 @@ fn at(global: &[usize], document: usize) -> usize {
 struct InRunOrder {
     findings: Vec<((u8, usize), usize, Finding)>,
     converted: Vec<(usize, String)>,
-    unrouted: Vec<(usize, candidates::Unrouted)>,
+    left_alone: Vec<(usize, candidates::LeftAlone)>,
 }
 
 impl InRunOrder {
@@ -895,22 +895,18 @@ impl InRunOrder {
                 .into_iter()
                 .map(|(deployment, id)| (at(global, deployment), id)),
         );
-        self.unrouted.extend(
-            part.unrouted
+        self.left_alone.extend(
+            part.left_alone
                 .into_iter()
-                .map(|(deployment, unrouted)| (at(global, deployment), unrouted)),
+                .map(|(deployment, left)| (at(global, deployment), left)),
         );
     }
 
     fn finish(mut self) -> (Vec<Finding>, Vec<String>) {
-        self.unrouted.sort_by_key(|(deployment, _)| *deployment);
-        let unrouted: Vec<candidates::Unrouted> =
-            self.unrouted.iter().map(|(_, u)| u.clone()).collect();
-        if let (Some(finding), Some(&(first, _))) = (
-            candidates::unrouted_finding(&unrouted),
-            self.unrouted.first(),
-        ) {
-            // Where the whole run puts it: after the findings about the Deployments before it.
+        self.left_alone.sort_by_key(|(deployment, _)| *deployment);
+        for (first, finding) in candidates::left_alone_findings(&self.left_alone) {
+            // Where the whole run puts it: after the findings about the Deployments up to the
+            // first it lists.
             self.findings.push(((0, first), usize::MAX, finding));
         }
         self.findings.sort_by_key(|(key, i, _)| (*key, *i));

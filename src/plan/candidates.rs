@@ -1,7 +1,7 @@
 //! What must not become a canary unless the user asks for it by name: workloads of the mesh
 //! itself (Istio's control plane and gateways), and pods that mount a ReadWriteOnce volume
-//! (two versions cannot run side by side); and the one line that lists the Deployments left
-//! alone because no route reaches them.
+//! (two versions cannot run side by side); and the lines that list the Deployments left
+//! alone by default.
 
 use serde_json::Value;
 
@@ -102,9 +102,19 @@ pub fn hazard(index: &Index, deployment: usize) -> Option<String> {
     None
 }
 
-/// A Deployment left alone because no route reaches its Service.
+/// Why a Deployment with a Service is left alone by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Why {
+    /// No VirtualService route reaches its Service.
+    NoRoute,
+    /// It is part of the mesh, or mounts a ReadWriteOnce claim ([`hazard`]).
+    Hazard,
+}
+
+/// A Deployment left alone by default, to be listed in one line with the others.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Unrouted {
+pub struct LeftAlone {
+    pub why: Why,
     /// Where its name is written.
     pub location: Location,
     /// `Deployment/namespace/name`.
@@ -115,26 +125,62 @@ pub struct Unrouted {
 
 /// The rule of the one line that lists the Deployments left alone for want of a route.
 pub const UNROUTED_RULE: &str = "convert/not-routed";
+/// The rule of the one line that lists the mesh's workloads and single-writer pods.
+pub const NOT_CANDIDATES_RULE: &str = "convert/not-candidates";
 
-/// The one warning that lists every Deployment in `unrouted` (in input order), at the first.
-pub fn unrouted_finding(unrouted: &[Unrouted]) -> Option<Finding> {
-    let first = unrouted.first()?;
-    let names: Vec<&str> = unrouted.iter().map(|u| u.name.as_str()).collect();
-    Some(Finding {
-        location: first.location.clone(),
-        severity: Severity::Warning,
-        rule: UNROUTED_RULE,
-        resource: first.resource.clone(),
-        message: format!(
-            "not converted: {} Deployment(s) with a Service that no VirtualService route reaches: {}",
-            names.len(),
-            names.join(", ")
-        ),
-        hint: Some(format!(
-            "without mesh routing a canary gets traffic by its share of replicas; to convert one anyway, name it with --select NAME (or the configuration's select or apps), or annotate it {CONVERT_ANNOTATION}: \"true\""
-        )),
-        field: "metadata.name".to_owned(),
-    })
+/// Whether a finding is one of the lines that list Deployments left alone (made again from
+/// every part of a tree).
+pub fn is_left_alone_list(finding: &Finding) -> bool {
+    finding.rule == UNROUTED_RULE || finding.rule == NOT_CANDIDATES_RULE
+}
+
+/// One warning per reason, listing every Deployment of `left` (by document index, in input
+/// order) left alone for it, at the first; with that first Deployment's index.
+pub fn left_alone_findings(left: &[(usize, LeftAlone)]) -> Vec<(usize, Finding)> {
+    let mut findings = Vec::new();
+    for why in [Why::NoRoute, Why::Hazard] {
+        let listed: Vec<&(usize, LeftAlone)> = left.iter().filter(|(_, l)| l.why == why).collect();
+        let Some((first, at)) = listed.first() else {
+            continue;
+        };
+        let names: Vec<&str> = listed.iter().map(|(_, l)| l.name.as_str()).collect();
+        let (rule, message, hint) = match why {
+            Why::NoRoute => (
+                UNROUTED_RULE,
+                format!(
+                    "not converted: {} Deployment(s) with a Service that no VirtualService route reaches: {}",
+                    names.len(),
+                    names.join(", ")
+                ),
+                format!(
+                    "without mesh routing a canary gets traffic by its share of replicas; to convert one anyway, name it with --select NAME (or the configuration's select or apps), or annotate it {CONVERT_ANNOTATION}: \"true\""
+                ),
+            ),
+            Why::Hazard => (
+                NOT_CANDIDATES_RULE,
+                format!(
+                    "not converted: {} Deployment(s) of the mesh itself or whose pods mount a ReadWriteOnce volume: {}",
+                    names.len(),
+                    names.join(", ")
+                ),
+                "two versions of these must not run side by side by default; -v says why for each, and --select NAME converts one anyway".to_owned(),
+            ),
+        };
+        findings.push((
+            *first,
+            Finding {
+                location: at.location.clone(),
+                severity: Severity::Warning,
+                rule,
+                resource: at.resource.clone(),
+                message,
+                hint: Some(hint),
+                field: "metadata.name".to_owned(),
+            },
+        ));
+    }
+    findings.sort_by_key(|(first, _)| *first);
+    findings
 }
 
 #[cfg(test)]
@@ -214,20 +260,40 @@ mod tests {
     }
 
     #[test]
-    fn one_line_lists_every_deployment_left_alone() {
-        let at = |name: &str| Unrouted {
-            location: Location {
-                file: "a.yaml".to_owned(),
-                position: Default::default(),
-            },
-            resource: format!("Deployment/{name}"),
-            name: name.to_owned(),
+    fn one_line_per_reason_lists_every_deployment_left_alone() {
+        let at = |document: usize, name: &str, why: Why| {
+            (
+                document,
+                LeftAlone {
+                    why,
+                    location: Location {
+                        file: "a.yaml".to_owned(),
+                        position: Default::default(),
+                    },
+                    resource: format!("Deployment/{name}"),
+                    name: name.to_owned(),
+                },
+            )
         };
-        assert!(unrouted_finding(&[]).is_none());
-        let finding = unrouted_finding(&[at("a"), at("b")]).expect("a finding");
-        assert_eq!(finding.severity, Severity::Warning);
-        assert_eq!(finding.resource, "Deployment/a");
-        assert!(finding.message.ends_with(
+        assert!(left_alone_findings(&[]).is_empty());
+        let findings = left_alone_findings(&[
+            at(3, "istiod", Why::Hazard),
+            at(5, "a", Why::NoRoute),
+            at(7, "b", Why::NoRoute),
+        ]);
+        assert_eq!(findings.len(), 2);
+        let (first, hazards) = &findings[0];
+        assert_eq!((*first, hazards.rule), (3, NOT_CANDIDATES_RULE));
+        assert!(
+            hazards.message.ends_with("volume: istiod"),
+            "{}",
+            hazards.message
+        );
+        let (first, unrouted) = &findings[1];
+        assert_eq!(*first, 5);
+        assert_eq!(unrouted.severity, Severity::Warning);
+        assert_eq!(unrouted.resource, "Deployment/a");
+        assert!(unrouted.message.ends_with(
             "2 Deployment(s) with a Service that no VirtualService route reaches: a, b"
         ));
     }

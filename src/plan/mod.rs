@@ -44,9 +44,9 @@ pub struct Plan {
     pub findings: Vec<Finding>,
     /// The Deployment each finding is about (by document index), alongside `findings`.
     pub finding_deployments: Vec<usize>,
-    /// The Deployments left alone because no route reaches them, in input order; one
-    /// finding lists them all ([`candidates::unrouted_finding`]).
-    pub unrouted: Vec<(usize, candidates::Unrouted)>,
+    /// The Deployments left alone by default (no route, or not a candidate), in input order;
+    /// a finding per reason lists them ([`candidates::left_alone_findings`]).
+    pub left_alone: Vec<(usize, candidates::LeftAlone)>,
 }
 
 /// Why a plan could not be made.
@@ -181,9 +181,20 @@ pub fn plan(index: &Index, options: &ConvertOptions) -> Result<Plan, PlanError> 
             );
             continue;
         }
+        let left_alone = |why| candidates::LeftAlone {
+            why,
+            location: doc.location(&name_path),
+            resource: doc.resource_id(),
+            name: match namespace {
+                Some(ns) => format!("{ns}/{}", doc.name()),
+                None => doc.name().to_owned(),
+            },
+        };
         if let Some(reason) = candidates::hazard(index, deployment) {
             plan.finding_deployments.push(deployment);
             if !named {
+                plan.left_alone
+                    .push((deployment, left_alone(candidates::Why::Hazard)));
                 plan.findings.push(
                     Finding::at(
                         doc,
@@ -236,17 +247,8 @@ pub fn plan(index: &Index, options: &ConvertOptions) -> Result<Plan, PlanError> 
                 continue;
             }
             if !named_or_configured {
-                plan.unrouted.push((
-                    deployment,
-                    candidates::Unrouted {
-                        location: doc.location(&name_path),
-                        resource: doc.resource_id(),
-                        name: match index.namespace(deployment) {
-                            Some(ns) => format!("{ns}/{}", doc.name()),
-                            None => doc.name().to_owned(),
-                        },
-                    },
-                ));
+                plan.left_alone
+                    .push((deployment, left_alone(candidates::Why::NoRoute)));
                 continue;
             }
         }
@@ -260,13 +262,8 @@ pub fn plan(index: &Index, options: &ConvertOptions) -> Result<Plan, PlanError> 
             settings,
         });
     }
-    let unrouted: Vec<candidates::Unrouted> =
-        plan.unrouted.iter().map(|(_, u)| u.clone()).collect();
-    if let (Some(finding), Some(&(first, _))) = (
-        candidates::unrouted_finding(&unrouted),
-        plan.unrouted.first(),
-    ) {
-        // In the run's order, after the findings about the Deployments before it.
+    for (first, finding) in candidates::left_alone_findings(&plan.left_alone) {
+        // In the run's order, after the findings about the Deployments up to the first.
         let at = plan
             .finding_deployments
             .iter()
