@@ -159,7 +159,7 @@ impl ConversionFlags {
     pub fn run_then<R: Send>(
         &self,
         streams: &mut Streams,
-        render: impl FnOnce(&Loaded, &Conversion) -> R + Send,
+        render: impl Fn(&Loaded, &Conversion) -> R + Sync,
     ) -> Result<(Loaded, Conversion, R), Outcome> {
         let inputs = self.inputs(streams.stdin_is_terminal);
         if inputs.is_empty() {
@@ -172,28 +172,29 @@ impl ConversionFlags {
         let options = self.options(streams)?;
         let loaded = load::load(&inputs, &self.input.load_options())
             .map_err(|error| report_failure(streams.stderr, &error, error.hint()))?;
-        let conversion = convert::convert(&loaded.documents, &options)
-            .map_err(|error| report_failure(streams.stderr, &error, error.hint()))?;
-        self.print_findings(&conversion.findings, streams);
-        let (invalid, rendered) = rayon::join(
-            || crate::validate::check_conversion(&loaded.documents, &conversion),
-            || render(&loaded, &conversion),
-        );
-        if !invalid.is_empty() {
-            for finding in &invalid {
-                let _ = writeln!(streams.stderr, "{finding}");
+        // Most runs convert every app: check and render side by side. When an app fails,
+        // convert again leaving the apps that cannot be converted safely.
+        let first = convert::convert(&loaded.documents, &options);
+        if let Ok(conversion) = first {
+            let (invalid, rendered) = rayon::join(
+                || crate::validate::check_conversion(&loaded.documents, &conversion),
+                || render(&loaded, &conversion),
+            );
+            if invalid.is_empty() {
+                self.print_findings(&conversion.findings, streams);
+                return Ok((loaded, conversion, rendered));
             }
-            let _ = writeln!(
-                streams.stderr,
-                "error: the converted output would not pass validation ({} error(s)); nothing was written",
-                invalid.len()
-            );
-            let _ = writeln!(
-                streams.stderr,
-                "  hint: fix the input or the settings named above; rolloutify validate shows the same checks"
-            );
-            return Err(Outcome::Problem);
+            drop(rendered);
         }
+        let conversion = convert::outcome::convert_checked(
+            &loaded.documents,
+            &options,
+            &convert::TemplateMemo::default(),
+            |conversion| crate::validate::check_conversion(&loaded.documents, conversion),
+        )
+        .map_err(|error| report_failure(streams.stderr, &error, error.hint()))?;
+        self.print_findings(&conversion.findings, streams);
+        let rendered = render(&loaded, &conversion);
         Ok((loaded, conversion, rendered))
     }
 
@@ -221,6 +222,41 @@ impl ConversionFlags {
                 .map(|s| AppMatch::parse_selector(s))
                 .collect(),
         })
+    }
+
+    /// Says which apps were left as they were, and why, after how many were converted and
+    /// what was `done` (`wrote 3 file(s)`); `Problem` when one was left for an error (the run
+    /// exits 1, after writing the others). Nothing left: nothing printed, `Success`.
+    pub fn report_left(conversion: &Conversion, done: &str, streams: &mut Streams) -> Outcome {
+        if conversion.left.is_empty() {
+            return Outcome::Success;
+        }
+        let why: Vec<String> = conversion
+            .left
+            .iter()
+            .map(|left| format!("{}: {}", left.resource, left.reason))
+            .collect();
+        let severity = if conversion
+            .left
+            .iter()
+            .any(|l| l.severity == Severity::Error)
+        {
+            Severity::Error
+        } else {
+            Severity::Warning
+        };
+        let _ = writeln!(
+            streams.stderr,
+            "{severity}: converted {} Deployment(s), left {} as it was ({}){done}",
+            conversion.converted.len(),
+            conversion.left.len(),
+            why.join("; ")
+        );
+        if severity == Severity::Error {
+            Outcome::Problem
+        } else {
+            Outcome::Success
+        }
     }
 
     /// Prints the findings of a conversion that `--quiet` and `--verbose` let through.

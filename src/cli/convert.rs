@@ -124,19 +124,25 @@ pub fn run(args: ConvertArgs, streams: &mut Streams) -> Outcome {
         if let Err(error) = atomic::write_all(&changed_extra_files(extra)) {
             return report_failure(streams.stderr, &error, error.hint());
         }
+        let printed = super::print(streams, &text);
+        if printed != Outcome::Success {
+            return printed;
+        }
+        let outcome = ConversionFlags::report_left(&conversion, "", streams);
         super::release((loaded, conversion));
-        return super::print(streams, &text);
+        return outcome;
     }
     if args.check {
         files.extend(extra);
         let patch = diff::unified(&files);
         if patch.is_empty() {
-            return Outcome::Success;
+            return ConversionFlags::report_left(&conversion, "", streams);
         }
         let outcome = super::print(streams, &patch);
         if outcome != Outcome::Success {
             return outcome;
         }
+        ConversionFlags::report_left(&conversion, "", streams);
         report_stale(
             files.iter().filter(|f| f.changed).count(),
             args.flags.quiet,
@@ -160,6 +166,10 @@ pub fn run(args: ConvertArgs, streams: &mut Streams) -> Outcome {
     }
     if let Err(error) = atomic::write_all(&writes) {
         return report_failure(streams.stderr, &error, error.hint());
+    }
+    if !conversion.left.is_empty() {
+        let done = format!("; wrote {} file(s)", writes.len());
+        return ConversionFlags::report_left(&conversion, &done, streams);
     }
     report_written(
         conversion.converted.len(),

@@ -104,8 +104,13 @@ pub fn run(args: DiffArgs, streams: &mut Streams) -> Outcome {
         DiffFormat::JsonPatch => diff::review::json_patch(&loaded.documents, &conversion),
     };
     let outcome = super::print(streams, &text);
-    if outcome == Outcome::Success && changed && args.exit_code {
+    if outcome != Outcome::Success {
+        return outcome;
+    }
+    // An app left for an error fails the run whatever --exit-code says.
+    let left = super::conversion::ConversionFlags::report_left(&conversion, "", streams);
+    if left != Outcome::Success || (changed && args.exit_code) {
         return Outcome::Problem;
     }
-    outcome
+    Outcome::Success
 }

@@ -8,6 +8,7 @@ pub mod analysis;
 pub mod autoscaler;
 pub mod destination_rule;
 pub mod object;
+pub mod outcome;
 pub mod rollout;
 pub mod services;
 pub mod virtual_service;
@@ -56,6 +57,9 @@ pub struct Conversion {
     pub finding_order: Vec<(u8, usize)>,
     /// The document index of each Deployment converted, alongside `converted`.
     pub converted_deployments: Vec<usize>,
+    /// Deployments planned for conversion but left as they were ([`outcome`]), in input
+    /// order.
+    pub left: Vec<outcome::Left>,
 }
 
 /// Why a conversion could not be done.
@@ -138,8 +142,32 @@ pub fn convert_with(
     options: &ConvertOptions,
     memo: &TemplateMemo,
 ) -> Result<Conversion, ConvertError> {
+    attempt(documents, options, memo, &std::collections::BTreeSet::new())?.map_err(|errors| {
+        // The first app's error: the one a single pass in app order meets first.
+        errors
+            .into_iter()
+            .next()
+            .map(|(_, error)| error)
+            .expect("an attempt fails with at least one error")
+    })
+}
+
+/// The apps' errors of one [`attempt`]: (the Deployment's document index, the error), in
+/// input order, at least one.
+type AppErrors = Vec<(usize, ConvertError)>;
+
+/// Converts the documents as planned by `options`, leaving the Deployments in `left` (by
+/// document index) as they are. `Ok(Err)`: apps that could not be converted (the first of
+/// each group of apps that convert together); `Err`: the plan itself could not be made.
+pub(crate) fn attempt(
+    documents: &[Document],
+    options: &ConvertOptions,
+    memo: &TemplateMemo,
+    left: &std::collections::BTreeSet<usize>,
+) -> Result<Result<Conversion, AppErrors>, ConvertError> {
     let index = Index::new(documents);
-    let plan = plan::plan(&index, options)?;
+    let mut plan = plan::plan(&index, options)?;
+    plan.apps.retain(|app| !left.contains(&app.app.deployment));
     // Apps that share nothing the conversion writes (a VirtualService, DestinationRule or
     // autoscaler they both use, their namespace's AnalysisTemplates) convert independently:
     // use every core, then merge in app order, so that the result is the one a single pass
@@ -166,19 +194,16 @@ pub fn convert_with(
             .collect()
     };
     let mut works = Vec::with_capacity(done.len());
-    let mut first_error: Option<(usize, ConvertError)> = None;
+    let mut errors: AppErrors = Vec::new();
     for result in done {
         match result {
             Ok(work) => works.push(work),
-            Err((app, error)) => {
-                if first_error.as_ref().is_none_or(|(first, _)| app < *first) {
-                    first_error = Some((app, error));
-                }
-            }
+            Err((app, error)) => errors.push((plan.apps[app].app.deployment, error)),
         }
     }
-    if let Some((_, error)) = first_error {
-        return Err(error);
+    if !errors.is_empty() {
+        errors.sort_by_key(|(deployment, _)| *deployment);
+        return Ok(Err(errors));
     }
     let mut work = Work::new(&index, memo);
     let mut app_findings: Vec<(usize, Finding)> = Vec::new();
@@ -244,13 +269,14 @@ pub fn convert_with(
             });
         }
     }
-    Ok(Conversion {
+    Ok(Ok(Conversion {
         outputs,
         findings: work.findings,
         converted,
         finding_order,
         converted_deployments,
-    })
+        left: Vec::new(),
+    }))
 }
 
 /// The apps, as groups that convert independently, each in app order; groups are ordered by
