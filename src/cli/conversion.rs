@@ -181,6 +181,7 @@ impl ConversionFlags {
                 || render(&loaded, &conversion),
             );
             if invalid.is_empty() {
+                check_selection(&loaded, &options, &conversion, streams)?;
                 self.print_findings(&conversion.findings, streams);
                 return Ok((loaded, conversion, rendered));
             }
@@ -193,6 +194,7 @@ impl ConversionFlags {
             |conversion| crate::validate::check_conversion(&loaded.documents, conversion),
         )
         .map_err(|error| report_failure(streams.stderr, &error, error.hint()))?;
+        check_selection(&loaded, &options, &conversion, streams)?;
         self.print_findings(&conversion.findings, streams);
         let rendered = render(&loaded, &conversion);
         Ok((loaded, conversion, rendered))
@@ -272,4 +274,16 @@ impl ConversionFlags {
             }
         }
     }
+}
+
+/// A selector (`--select`, the config's `select`) that matched no Deployment stops the run:
+/// exit 2, nothing written.
+fn check_selection(
+    loaded: &Loaded,
+    options: &ConvertOptions,
+    conversion: &Conversion,
+    streams: &mut Streams,
+) -> Result<(), Outcome> {
+    crate::plan::select::check(&loaded.documents, options, &conversion.selected)
+        .map_err(|error| report_failure(streams.stderr, &error, error.hint()))
 }

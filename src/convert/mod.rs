@@ -60,6 +60,9 @@ pub struct Conversion {
     /// Deployments planned for conversion but left as they were ([`outcome`]), in input
     /// order.
     pub left: Vec<outcome::Left>,
+    /// For each selector of the options, whether it matched a Deployment
+    /// ([`plan::select`]).
+    pub selected: Vec<bool>,
 }
 
 /// Why a conversion could not be done.
@@ -276,6 +279,7 @@ pub(crate) fn attempt(
         finding_order,
         converted_deployments,
         left: Vec::new(),
+        selected: plan.selected,
     }))
 }
 

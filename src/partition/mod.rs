@@ -14,7 +14,7 @@
 //!
 //! What this path does not reproduce, it leaves to the whole run: any error, output that
 //! would not pass the check, two parts writing different AnalysisTemplates under one name,
-//! standard input. [`convert_printed`], [`patch`], [`write()`] and [`validate_report`] then
+//! a selector that matches no Deployment of any part, standard input. [`convert_printed`], [`patch`], [`write()`] and [`validate_report`] then
 //! return `None`, having printed and written nothing.
 
 pub mod links;
@@ -141,6 +141,8 @@ struct Reported {
     findings: Vec<((u8, usize), Finding)>,
     /// The Deployment's document index within the part, `Kind/namespace/name`.
     converted: Vec<(usize, String)>,
+    /// Which selectors matched a Deployment of the part.
+    selected: Vec<bool>,
 }
 
 impl Reported {
@@ -156,6 +158,7 @@ impl Reported {
                 .into_iter()
                 .zip(conversion.converted)
                 .collect(),
+            selected: conversion.selected,
         }
     }
 }
@@ -531,7 +534,11 @@ fn in_files(
         }));
     }
     staged.sort_by_key(|(file, _, _)| *file);
-    let (findings, converted) = reported.finish();
+    let (findings, converted, selected) = reported.finish();
+    // A selector that matched nothing anywhere: the whole run says so.
+    if selected.contains(&false) {
+        return None;
+    }
     Some(InFiles {
         files: staged
             .into_iter()
@@ -825,7 +832,11 @@ fn merge(done: ByParts<Part>, staging: Staging, format: Format) -> Option<Printe
         }
         documents.push(chunk.body);
     }
-    let (findings, converted) = reported.finish();
+    let (findings, converted, selected) = reported.finish();
+    // A selector that matched nothing anywhere: the whole run says so.
+    if selected.contains(&false) {
+        return None;
+    }
     Some(Printed {
         documents,
         staging,
@@ -871,6 +882,8 @@ fn at(global: &[usize], document: usize) -> usize {
 struct InRunOrder {
     findings: Vec<((u8, usize), usize, Finding)>,
     converted: Vec<(usize, String)>,
+    /// Which selectors matched in some part.
+    selected: Vec<bool>,
 }
 
 impl InRunOrder {
@@ -884,14 +897,20 @@ impl InRunOrder {
                 .into_iter()
                 .map(|(deployment, id)| (at(global, deployment), id)),
         );
+        self.selected
+            .resize(part.selected.len().max(self.selected.len()), false);
+        for (all, part) in self.selected.iter_mut().zip(part.selected) {
+            *all |= part;
+        }
     }
 
-    fn finish(mut self) -> (Vec<Finding>, Vec<String>) {
+    fn finish(mut self) -> (Vec<Finding>, Vec<String>, Vec<bool>) {
         self.findings.sort_by_key(|(key, i, _)| (*key, *i));
         self.converted.sort_by_key(|(deployment, _)| *deployment);
         (
             self.findings.into_iter().map(|(_, _, f)| f).collect(),
             self.converted.into_iter().map(|(_, id)| id).collect(),
+            self.selected,
         )
     }
 }

@@ -1,5 +1,6 @@
 //! Plan: which Deployments to convert, through which Service, with which settings.
 
+pub mod select;
 pub mod settings;
 pub mod steps;
 
@@ -38,6 +39,9 @@ pub struct Plan {
     pub findings: Vec<Finding>,
     /// The Deployment each finding is about (by document index), alongside `findings`.
     pub finding_deployments: Vec<usize>,
+    /// For each selector (the config's `select`, then `--select`): whether it matched a
+    /// Deployment of the input ([`select`]).
+    pub selected: Vec<bool>,
 }
 
 /// Why a plan could not be made.
@@ -61,13 +65,16 @@ pub enum PlanError {
 /// Decides what to convert.
 pub fn plan(index: &Index, options: &ConvertOptions) -> Result<Plan, PlanError> {
     let documents = index.documents;
-    let mut plan = Plan::default();
     let selectors: Vec<&AppMatch> = options
         .config
         .select
         .iter()
         .chain(&options.select)
         .collect();
+    let mut plan = Plan {
+        selected: vec![false; selectors.len()],
+        ..Plan::default()
+    };
     for deployment in index.of_kind(Kind::Deployment) {
         let doc = &documents[deployment];
         if doc.name().is_empty() {
@@ -77,7 +84,7 @@ pub fn plan(index: &Index, options: &ConvertOptions) -> Result<Plan, PlanError> 
             });
         }
         let explicitly_selected = !selectors.is_empty();
-        if explicitly_selected && !selectors.iter().any(|s| s.matches(doc)) {
+        if explicitly_selected && !select::matches(&selectors, doc, &mut plan.selected) {
             continue;
         }
         let annotations = doc
