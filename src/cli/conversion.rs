@@ -229,9 +229,10 @@ impl ConversionFlags {
     /// Says which apps were left as they were, and why, after how many were converted and
     /// what was `done` (`wrote 3 file(s)`); `Problem` when one was left for an error (the run
     /// exits 1, after writing the others). Nothing left: nothing printed, `Success`.
+    /// An error among the findings (the same object twice) makes it `Problem` as well.
     pub fn report_left(conversion: &Conversion, done: &str, streams: &mut Streams) -> Outcome {
         if conversion.left.is_empty() {
-            return Outcome::Success;
+            return errors_found(&conversion.findings);
         }
         let why: Vec<String> = conversion
             .left
@@ -286,4 +287,14 @@ fn check_selection(
 ) -> Result<(), Outcome> {
     crate::plan::select::check(&loaded.documents, options, &conversion.selected)
         .map_err(|error| report_failure(streams.stderr, &error, error.hint()))
+}
+
+/// `Problem` when a finding of the conversion is an error (the run did its job and found a
+/// problem), else `Success`.
+pub fn errors_found(findings: &[Finding]) -> Outcome {
+    if findings.iter().any(|f| f.severity == Severity::Error) {
+        Outcome::Problem
+    } else {
+        Outcome::Success
+    }
 }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use super::conversion::ConversionFlags;
+use super::conversion::{ConversionFlags, errors_found};
 use super::{Outcome, Streams, report_failure};
 use crate::diff;
 use crate::emit::{self, Format, atomic};
@@ -73,10 +73,11 @@ pub fn run(args: ConvertArgs, streams: &mut Streams) -> Outcome {
             {
                 args.flags.print_findings(&written.findings, streams);
                 let converted = written.converted.len();
+                let found = errors_found(&written.findings);
                 return match written.commit() {
                     Ok(files) => {
                         report_written(converted, files, args.flags.quiet, streams);
-                        Outcome::Success
+                        found
                     }
                     Err(error) => report_failure(streams.stderr, &error, error.hint()),
                 };
@@ -85,7 +86,7 @@ pub fn run(args: ConvertArgs, streams: &mut Streams) -> Outcome {
             if let Some(patched) = partition::patch(&inputs, &load_options, &options) {
                 args.flags.print_findings(&patched.findings, streams);
                 if patched.changed() == 0 {
-                    return Outcome::Success;
+                    return errors_found(&patched.findings);
                 }
                 let outcome = super::print_with(streams, |out| patched.write_to(out, false));
                 if outcome != Outcome::Success {
@@ -98,7 +99,10 @@ pub fn run(args: ConvertArgs, streams: &mut Streams) -> Outcome {
             partition::convert_printed(&inputs, &load_options, &options, format)
         {
             args.flags.print_findings(&printed.findings, streams);
-            return super::print_with(streams, |out| printed.write_to(out));
+            return match super::print_with(streams, |out| printed.write_to(out)) {
+                Outcome::Success => errors_found(&printed.findings),
+                outcome => outcome,
+            };
         }
     }
     // Printed: the stream; written or checked: the files.

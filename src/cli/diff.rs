@@ -64,7 +64,10 @@ pub fn run(args: DiffArgs, streams: &mut Streams) -> Outcome {
             args.flags.print_findings(&patched.findings, streams);
             let paint = args.color.enabled();
             let outcome = super::print_with(streams, |out| patched.write_to(out, paint));
-            if outcome == Outcome::Success && patched.changed() > 0 && args.exit_code {
+            if outcome == Outcome::Success
+                && ((patched.changed() > 0 && args.exit_code)
+                    || super::conversion::errors_found(&patched.findings) != Outcome::Success)
+            {
                 return Outcome::Problem;
             }
             return outcome;

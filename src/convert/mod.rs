@@ -88,6 +88,14 @@ pub enum ConvertError {
     /// Returned when settings (config, annotations, flags) are invalid for an app.
     #[error(transparent)]
     Plan(#[from] PlanError),
+    /// Returned when an object the app is converted with (its Deployment, a Service, a
+    /// VirtualService, DestinationRule or autoscaler) is defined twice in the input.
+    #[error("{location}: {resource} uses {duplicate}, which is defined twice in the input")]
+    Duplicate {
+        location: Location,
+        resource: String,
+        duplicate: String,
+    },
 }
 
 impl ConvertError {
@@ -101,6 +109,9 @@ impl ConvertError {
             }
             ConvertError::Plan(_) => {
                 "fix the value; see README.md, section Configuration, for what each setting takes"
+            }
+            ConvertError::Duplicate { .. } => {
+                "delete one of the two copies (the input/duplicate error names both); which one the cluster keeps is the last one applied"
             }
         }
     }
@@ -171,6 +182,50 @@ pub(crate) fn attempt(
     let index = Index::new(documents);
     let mut plan = plan::plan(&index, options)?;
     plan.apps.retain(|app| !left.contains(&app.app.deployment));
+    // The same object twice: an error, and the apps that use it are not converted.
+    let duplicates = crate::index::duplicates::find(documents);
+    if !duplicates.is_empty() {
+        let mut twice: std::collections::HashSet<usize> = std::collections::HashSet::new();
+        for duplicate in &duplicates {
+            twice.extend([duplicate.first, duplicate.again]);
+            plan.findings
+                .push(crate::index::duplicates::finding(documents, *duplicate));
+            plan.finding_deployments.push(duplicate.again);
+        }
+        // In document order, as the parts of a tree merge them.
+        let mut ordered: Vec<(usize, Finding)> = std::mem::take(&mut plan.finding_deployments)
+            .into_iter()
+            .zip(std::mem::take(&mut plan.findings))
+            .collect();
+        ordered.sort_by_key(|(document, _)| *document);
+        (plan.finding_deployments, plan.findings) = ordered.into_iter().unzip();
+        let errors: AppErrors = plan
+            .apps
+            .iter()
+            .filter_map(|planned| {
+                let app = &planned.app;
+                let used = std::iter::once(app.deployment)
+                    .chain(app.services.iter().copied())
+                    .chain(app.routes.iter().map(|r| r.virtual_service))
+                    .chain(app.destination_rules.iter().copied())
+                    .chain(app.autoscalers.iter().copied())
+                    .find(|document| twice.contains(document))?;
+                let deployment = &documents[app.deployment];
+                Some((
+                    app.deployment,
+                    ConvertError::Duplicate {
+                        location: deployment
+                            .location(&FieldPath::root().key("metadata").key("name")),
+                        resource: deployment.resource_id(),
+                        duplicate: documents[used].resource_id(),
+                    },
+                ))
+            })
+            .collect();
+        if !errors.is_empty() {
+            return Ok(Err(errors));
+        }
+    }
     // Apps that share nothing the conversion writes (a VirtualService, DestinationRule or
     // autoscaler they both use, their namespace's AnalysisTemplates) convert independently:
     // use every core, then merge in app order, so that the result is the one a single pass

@@ -176,6 +176,7 @@ fn cannot_convert(deployment: &Document, error: &ConvertError) -> Refusal {
             location.clone()
         }
         ConvertError::Plan(_) => deployment.location(&FieldPath::root()),
+        ConvertError::Duplicate { location, .. } => location.clone(),
     };
     let message = match error {
         ConvertError::MissingField { field, .. } => format!("has no `{field}`"),
@@ -183,6 +184,9 @@ fn cannot_convert(deployment: &Document, error: &ConvertError) -> Refusal {
             field, expected, ..
         } => format!("`{field}` must be {expected}"),
         ConvertError::Plan(error) => error.to_string(),
+        ConvertError::Duplicate { duplicate, .. } => {
+            format!("it uses {duplicate}, which is defined twice in the input")
+        }
     };
     let finding = Finding {
         location,
@@ -197,7 +201,10 @@ fn cannot_convert(deployment: &Document, error: &ConvertError) -> Refusal {
         field: String::new(),
     };
     Refusal {
-        reason: "it cannot be converted",
+        reason: match error {
+            ConvertError::Duplicate { .. } => "an object it uses is defined twice",
+            _ => "it cannot be converted",
+        },
         findings: vec![finding],
     }
 }

@@ -14,7 +14,9 @@
 //!   with the same selector;
 //! - an AnalysisTemplate already in the input and the Deployments of its namespace (apps
 //!   reuse the shared template of their namespace);
-//! - a DestinationRule with a wildcard host and every Service.
+//! - a DestinationRule with a wildcard host and every Service;
+//! - documents of other kinds with the same API group, kind and name (the same object twice
+//!   is an error, see [`crate::index::duplicates`]).
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
@@ -40,6 +42,8 @@ pub struct Summary {
     label_selector: Option<Value>,
     /// A DestinationRule whose host is a wildcard.
     wildcard_rule: bool,
+    /// A kind rolloutify does not read: `group/Kind`, to find the same object twice.
+    other_kind: Option<Box<str>>,
 }
 
 /// Keys under a Rollout's `spec.strategy` and `spec.workloadRef` whose string values name
@@ -67,6 +71,8 @@ pub fn summarize(document: &Document) -> Summary {
         service_selector: None,
         label_selector: None,
         wildcard_rule: false,
+        other_kind: (kind == Kind::Other)
+            .then(|| format!("{}/{}", document.group(), document.kind()).into_boxed_str()),
     };
     let value = &*document.value;
     match kind {
@@ -204,6 +210,14 @@ pub fn parts(files: &[Vec<Summary>]) -> Vec<Vec<usize>> {
             .chain(summary.refers_to.iter().map(String::as_str));
         for name in names {
             let first = *by_name.entry(name).or_insert(file);
+            groups.join(first, file);
+        }
+    }
+    // Objects of other kinds with the same kind and name.
+    let mut others: HashMap<(&str, &str), usize> = HashMap::default();
+    for &(file, summary) in &documents {
+        if let Some(kind) = &summary.other_kind {
+            let first = *others.entry((kind, summary.name.as_str())).or_insert(file);
             groups.join(first, file);
         }
     }
