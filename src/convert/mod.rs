@@ -443,6 +443,9 @@ impl<'d> Work<'d> {
             },
         };
         let mut references = Vec::new();
+        // Whether a managed route is an http one: else all are tcp/tls, and HTTP telemetry
+        // never has data for the app.
+        let mut http_routes = false;
         let mut by_vs: BTreeMap<usize, Vec<&RouteRef>> = BTreeMap::new();
         for r in &routes {
             by_vs.entry(r.virtual_service).or_default().push(r);
@@ -473,6 +476,7 @@ impl<'d> Work<'d> {
             if managed.is_empty() {
                 continue;
             }
+            http_routes |= !managed.http.is_empty();
             self.modified.insert(vs, copy);
             let reference_name = match (vs_doc.namespace(), namespace.as_deref()) {
                 (Some(vs_ns), rollout_ns) if Some(vs_ns) != rollout_ns => {
@@ -582,16 +586,33 @@ impl<'d> Work<'d> {
         }
 
         // Analysis.
-        let selection = if settings.traffic == Traffic::Host && routed {
-            Selection::ByService
-        } else {
-            Selection::ByRevision
+        let tcp_only = routed && !http_routes;
+        let selection = match (settings.traffic == Traffic::Host && routed, tcp_only) {
+            (true, true) => Selection::TcpByService,
+            (true, false) => Selection::ByService,
+            (false, _) => Selection::ByRevision,
         };
         let measured = match selection {
-            Selection::ByService => canary_service.clone(),
+            Selection::ByService | Selection::TcpByService => canary_service.clone(),
             Selection::ByRevision => service.clone(),
         };
-        let mode = settings.analysis.mode;
+        let mut mode = settings.analysis.mode;
+        if tcp_only && selection == Selection::ByRevision && mode != AnalysisMode::None {
+            // Subset traffic over tcp/tls routes: the canary shares the app's Service, and a
+            // connection the canary fails is reported without the canary's revision (the
+            // client's proxy never learnt it). No template could judge it: none is made.
+            self.findings.push(
+                Finding::at(
+                    self.document(deployment),
+                    &FieldPath::root().key("metadata").key("name"),
+                    Severity::Warning,
+                    "convert/no-tcp-analysis",
+                    "no analysis: its managed routes are tcp/tls only, which have no HTTP telemetry, and with subset traffic Istio's TCP telemetry cannot tell the canary's failed connections from the stable's; the canary steps run without measurement",
+                )
+                .with_hint("use --traffic host (traffic: host) for a TCP analysis of the canary Service's connections, or add an analysis of your own to the Rollout"),
+            );
+            mode = AnalysisMode::None;
+        }
         let wants_steps = mode == AnalysisMode::Step
             || (mode != AnalysisMode::None && settings.steps.contains(&steps::Step::Analysis));
         let mut background_ref = None;
@@ -658,7 +679,7 @@ impl<'d> Work<'d> {
                 object::object([("istio", Value::Object(istio))]),
             );
         }
-        let step_analysis = settings.analysis.mode == AnalysisMode::Step;
+        let step_analysis = mode == AnalysisMode::Step;
         let argo_steps = steps::to_argo(&settings.steps, step_ref.as_ref(), step_analysis);
         if let Some(Value::Object(mut reference)) = background_ref {
             if let Some(start) = steps::first_step_with_traffic(&argo_steps) {
