@@ -83,6 +83,16 @@ pub struct Config {
     /// When not empty, only the Deployments matched by one of these are converted.
     pub select: Vec<AppMatch>,
     pub apps: Vec<AppOverride>,
+    /// `strict`: every conversion warning fails the run. `None` when not written: on for
+    /// the plugins, off for `convert` and `diff` ([`Config::strict_or`]).
+    pub strict: Option<bool>,
+}
+
+impl Config {
+    /// Whether warnings fail the run, `default` when the file does not say.
+    pub fn strict_or(&self, default: bool) -> bool {
+        self.strict.unwrap_or(default)
+    }
 }
 
 /// Why the configuration file could not be used.
@@ -170,7 +180,17 @@ pub fn from_document(document: &Document) -> Result<Config, ConfigError> {
         match key.as_str() {
             "apiVersion" | "kind" | "metadata" => {}
             // `defaults:` with nothing under it means no defaults.
-            "defaults" | "select" | "apps" if value.is_null() => {}
+            "defaults" | "select" | "apps" | "strict" if value.is_null() => {}
+            "strict" => match value {
+                Value::Bool(strict) => config.strict = Some(*strict),
+                _ => {
+                    return Err(ConfigError::invalid(
+                        document,
+                        &path,
+                        "`strict` must be true or false".into(),
+                    ));
+                }
+            },
             "defaults" => config.defaults = patch_at(document, &path, value)?,
             "select" => {
                 for (i, item) in as_list(document, &path, value)?.iter().enumerate() {
@@ -209,7 +229,7 @@ pub fn from_document(document: &Document) -> Result<Config, ConfigError> {
                 return Err(ConfigError::invalid(
                     document,
                     &path,
-                    format!("unknown field `{other}` (expected defaults, select or apps)"),
+                    format!("unknown field `{other}` (expected defaults, select, apps or strict)"),
                 ));
             }
         }

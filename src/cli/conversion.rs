@@ -183,6 +183,7 @@ impl ConversionFlags {
             if invalid.is_empty() {
                 check_selection(&loaded, &options, &conversion, streams)?;
                 self.print_findings(&conversion.findings, streams);
+                strict_refusal(&options, &conversion.findings, streams)?;
                 return Ok((loaded, conversion, rendered));
             }
             drop(rendered);
@@ -196,6 +197,7 @@ impl ConversionFlags {
         .map_err(|error| report_failure(streams.stderr, &error, error.hint()))?;
         check_selection(&loaded, &options, &conversion, streams)?;
         self.print_findings(&conversion.findings, streams);
+        strict_refusal(&options, &conversion.findings, streams)?;
         let rendered = render(&loaded, &conversion);
         Ok((loaded, conversion, rendered))
     }
@@ -297,4 +299,29 @@ pub fn errors_found(findings: &[Finding]) -> Outcome {
     } else {
         Outcome::Success
     }
+}
+
+/// With `strict: true` in the configuration, a conversion warning fails the run: exit 1,
+/// nothing printed or written. Call after printing the findings.
+pub fn strict_refusal(
+    options: &ConvertOptions,
+    findings: &[Finding],
+    streams: &mut Streams,
+) -> Result<(), Outcome> {
+    let warnings = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Warning)
+        .count();
+    if warnings == 0 || !options.config.strict_or(false) {
+        return Ok(());
+    }
+    let _ = writeln!(
+        streams.stderr,
+        "error: {warnings} warning(s) and the configuration says `strict: true`; nothing was written"
+    );
+    let _ = writeln!(
+        streams.stderr,
+        "  hint: fix what the warnings name, leave an app alone with the annotation rolloutify.io/convert: \"false\" or the configuration's `select`, or set `strict: false`"
+    );
+    Err(Outcome::Problem)
 }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use super::conversion::{ConversionFlags, errors_found};
+use super::conversion::{ConversionFlags, errors_found, strict_refusal};
 use super::{Outcome, Streams, report_failure};
 use crate::diff;
 use crate::emit::{self, Format, atomic};
@@ -72,6 +72,9 @@ pub fn run(args: ConvertArgs, streams: &mut Streams) -> Outcome {
                 partition::write(&inputs, &load_options, &options, args.output_dir.as_deref())
             {
                 args.flags.print_findings(&written.findings, streams);
+                if let Err(outcome) = strict_refusal(&options, &written.findings, streams) {
+                    return outcome;
+                }
                 let converted = written.converted.len();
                 let found = errors_found(&written.findings);
                 return match written.commit() {
@@ -85,6 +88,9 @@ pub fn run(args: ConvertArgs, streams: &mut Streams) -> Outcome {
         } else if args.check {
             if let Some(patched) = partition::patch(&inputs, &load_options, &options) {
                 args.flags.print_findings(&patched.findings, streams);
+                if let Err(outcome) = strict_refusal(&options, &patched.findings, streams) {
+                    return outcome;
+                }
                 if patched.changed() == 0 {
                     return errors_found(&patched.findings);
                 }
@@ -99,6 +105,9 @@ pub fn run(args: ConvertArgs, streams: &mut Streams) -> Outcome {
             partition::convert_printed(&inputs, &load_options, &options, format)
         {
             args.flags.print_findings(&printed.findings, streams);
+            if let Err(outcome) = strict_refusal(&options, &printed.findings, streams) {
+                return outcome;
+            }
             return match super::print_with(streams, |out| printed.write_to(out)) {
                 Outcome::Success => errors_found(&printed.findings),
                 outcome => outcome,

@@ -62,6 +62,11 @@ pub fn run(args: DiffArgs, streams: &mut Streams) -> Outcome {
         let load_options = args.flags.input.load_options();
         if let Some(patched) = partition::patch(&inputs, &load_options, &options) {
             args.flags.print_findings(&patched.findings, streams);
+            if let Err(outcome) =
+                super::conversion::strict_refusal(&options, &patched.findings, streams)
+            {
+                return outcome;
+            }
             let paint = args.color.enabled();
             let outcome = super::print_with(streams, |out| patched.write_to(out, paint));
             if outcome == Outcome::Success

@@ -8,8 +8,11 @@
 //!   out, with the findings as `results`), for kustomize, kpt and Argo CD config-management
 //!   plugins.
 //!
-//! Like `convert`, a plugin refuses to hand on output that would not pass validation.
+//! Like `convert`, a plugin refuses to hand on output that would not pass validation; and
+//! since kustomize shows a plugin's standard error only when it fails, it fails where
+//! `convert` would only warn ([`gate`]).
 
+pub mod gate;
 pub mod resource_list;
 
 use std::sync::Arc;
@@ -36,6 +39,13 @@ pub enum PluginError {
     /// Returned when the converted stream would not pass validation; the findings say why.
     #[error("the converted output would not pass validation ({} error(s))", .0.len())]
     Invalid(Vec<Finding>),
+    /// Returned when the conversion cannot be handed on safely ([`gate`]); the findings say
+    /// why.
+    #[error("{} finding(s) stop the build: nothing was handed on", .0.len())]
+    Blocked(Vec<Finding>),
+    /// Returned when the configuration's `select` matches no Deployment of the input.
+    #[error(transparent)]
+    Select(#[from] crate::plan::select::SelectError),
     /// Returned when standard input is not a KRM `ResourceList`.
     #[error("{file}: {message}")]
     NotAResourceList { file: String, message: String },
@@ -51,6 +61,10 @@ impl PluginError {
             PluginError::Invalid(_) => {
                 "fix the input or the settings named above; rolloutify validate shows the same checks"
             }
+            PluginError::Blocked(_) => {
+                "kustomize shows a transformer's messages only when it fails, so rolloutify fails where convert would warn; fix what the findings above name, or silence each as its hint says"
+            }
+            PluginError::Select(error) => error.hint(),
             PluginError::NotAResourceList { .. } => {
                 "a KRM function reads one `config.kubernetes.io/v1` ResourceList (items, functionConfig) on standard input"
             }
@@ -78,10 +92,16 @@ pub fn kustomize_transform(
         config,
         ..ConvertOptions::default()
     };
-    let conversion = convert::convert(&documents, &options)?;
-    let invalid = crate::validate::check_conversion(&documents, &conversion);
-    if !invalid.is_empty() {
-        return Err(PluginError::Invalid(invalid));
+    let conversion = convert::outcome::convert_checked(
+        &documents,
+        &options,
+        &convert::TemplateMemo::default(),
+        |conversion| crate::validate::check_conversion(&documents, conversion),
+    )?;
+    crate::plan::select::check(&documents, &options, &conversion.selected)?;
+    let blocking = gate::blocking(&documents, &options.config, &conversion);
+    if !blocking.is_empty() {
+        return Err(PluginError::Blocked(blocking));
     }
     Ok(Transformed {
         text: emit::render_stream(&conversion.outputs, Format::Yaml),
