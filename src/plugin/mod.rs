@@ -153,15 +153,34 @@ spec:
   - port: 80
 ";
 
+    /// The app has no VirtualService: a warning, which passes only when not strict.
+    fn relaxed() -> Config {
+        Config {
+            strict: Some(false),
+            ..Config::default()
+        }
+    }
+
     #[test]
     fn the_exec_transformer_turns_the_deployment_into_a_rollout() {
-        let out = kustomize_transform(stdin(APP), Config::default(), &Limits::default())
-            .expect("converts");
+        let out = kustomize_transform(stdin(APP), relaxed(), &Limits::default()).expect("converts");
         let loaded = load::load_text("out.yaml", &out.text, &Limits::default()).expect("parses");
         let kinds: Vec<&str> = loaded.documents.iter().map(|d| d.kind()).collect();
         assert!(kinds.contains(&"Rollout"), "{kinds:?}");
         assert!(!kinds.contains(&"Deployment"), "{kinds:?}");
         assert_eq!(kinds.iter().filter(|k| **k == "Service").count(), 3);
+    }
+
+    #[test]
+    fn the_exec_transformer_is_strict_by_default() {
+        let error = kustomize_transform(stdin(APP), Config::default(), &Limits::default())
+            .expect_err("a warning stops it");
+        let PluginError::Blocked(findings) = error else {
+            panic!("{error}")
+        };
+        assert_eq!(findings.len(), 1);
+        assert_eq!(findings[0].rule, "convert/no-virtual-service");
+        assert_eq!(findings[0].severity, crate::finding::Severity::Error);
     }
 
     #[test]
