@@ -82,6 +82,8 @@ pub struct Config {
     pub defaults: SettingsPatch,
     /// When not empty, only the Deployments matched by one of these are converted.
     pub select: Vec<AppMatch>,
+    /// Where each entry of `select` is written, alongside it.
+    pub select_locations: Vec<Location>,
     pub apps: Vec<AppOverride>,
     /// `strict`: every conversion warning fails the run. `None` when not written: on for
     /// the plugins, off for `convert` and `diff` ([`Config::strict_or`]).
@@ -194,9 +196,9 @@ pub fn from_document(document: &Document) -> Result<Config, ConfigError> {
             "defaults" => config.defaults = patch_at(document, &path, value)?,
             "select" => {
                 for (i, item) in as_list(document, &path, value)?.iter().enumerate() {
-                    config
-                        .select
-                        .push(matcher_at(document, &path.clone().index(i), item)?);
+                    let item_path = path.clone().index(i);
+                    config.select.push(matcher_at(document, &item_path, item)?);
+                    config.select_locations.push(document.location(&item_path));
                 }
             }
             "apps" => {

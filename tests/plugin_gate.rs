@@ -190,7 +190,7 @@ fn a_select_that_matches_nothing_fails_the_plugin() {
     assert_eq!(code, Some(2), "{stderr}");
     assert_eq!(stdout, "");
     assert!(
-        stderr.contains("the configuration's select[0] `wbe` matches no Deployment of the input; did you mean web?"),
+        stderr.contains("rolloutify.yaml:5:3: the configuration's select[0] `wbe` matches no Deployment of the input; did you mean web?"),
         "{stderr}"
     );
 }

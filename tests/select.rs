@@ -102,7 +102,7 @@ fn one_selector_that_matches_nothing_is_enough_to_stop() {
         .code(2);
     let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
     assert!(
-        stderr.starts_with("error: the configuration's select[1] `carts` matches no Deployment of the input; did you mean shop/cart?"),
+        stderr.starts_with("error: rolloutify.yml.txt:5:5: the configuration's select[1] `carts` matches no Deployment of the input; did you mean shop/cart?"),
         "{stderr}"
     );
     assert_eq!(files(dir.path()), before);

@@ -50,7 +50,13 @@ pub fn check(
         .select
         .iter()
         .enumerate()
-        .map(|(i, s)| (format!("the configuration's select[{i}]"), s))
+        .map(|(i, s)| {
+            let origin = format!("the configuration's select[{i}]");
+            match options.config.select_locations.get(i) {
+                Some(location) => (format!("{location}: {origin}"), s),
+                None => (origin, s),
+            }
+        })
         .chain(options.select.iter().map(|s| ("--select".to_owned(), s)))
         .collect();
     let Some((origin, selector)) = selectors
