@@ -95,6 +95,25 @@ fn a_duplicate_no_app_uses_is_an_error_and_the_app_is_converted() {
     assert!(stdout.contains(expected), "{stdout}");
 }
 
+/// The same, all in one file (the conversion of the whole input at once).
+#[test]
+fn a_duplicate_in_one_file_is_an_error_when_writing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let text = format!("{APP}---\n{CONFIG_MAP}---\n{CONFIG_MAP}");
+    std::fs::write(dir.path().join("all.yaml"), &text).expect("write");
+    let assert = rolloutify()
+        .current_dir(dir.path())
+        .args(["convert", "-w", "all.yaml"])
+        .assert()
+        .code(1);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert!(
+        stderr.contains("[input/duplicate] ConfigMap/settings is defined twice"),
+        "{stderr}"
+    );
+    assert!(read(&dir.path().join("all.yaml")).contains("kind: Rollout"));
+}
+
 /// Namespace-less documents compare as one namespace; another namespace is another object.
 #[test]
 fn only_the_same_namespace_is_a_duplicate() {

@@ -190,7 +190,7 @@ pub fn run(args: ConvertArgs, streams: &mut Streams) -> Outcome {
         args.flags.quiet,
         streams,
     );
-    Outcome::Success
+    errors_found(&conversion.findings)
 }
 
 /// Says how many Deployments were converted and files written.
