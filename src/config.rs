@@ -88,7 +88,19 @@ pub struct Config {
     pub defaults: SettingsPatch,
     /// When not empty, only the Deployments matched by one of these are converted.
     pub select: Vec<AppMatch>,
+    /// Where each entry of `select` is written, alongside it.
+    pub select_locations: Vec<Location>,
     pub apps: Vec<AppOverride>,
+    /// `strict`: every conversion warning fails the run. `None` when not written: on for
+    /// the plugins, off for `convert` and `diff` ([`Config::strict_or`]).
+    pub strict: Option<bool>,
+}
+
+impl Config {
+    /// Whether warnings fail the run, `default` when the file does not say.
+    pub fn strict_or(&self, default: bool) -> bool {
+        self.strict.unwrap_or(default)
+    }
 }
 
 /// Why the configuration file could not be used.
@@ -176,13 +188,23 @@ pub fn from_document(document: &Document) -> Result<Config, ConfigError> {
         match key.as_str() {
             "apiVersion" | "kind" | "metadata" => {}
             // `defaults:` with nothing under it means no defaults.
-            "defaults" | "select" | "apps" if value.is_null() => {}
+            "defaults" | "select" | "apps" | "strict" if value.is_null() => {}
+            "strict" => match value {
+                Value::Bool(strict) => config.strict = Some(*strict),
+                _ => {
+                    return Err(ConfigError::invalid(
+                        document,
+                        &path,
+                        "`strict` must be true or false".into(),
+                    ));
+                }
+            },
             "defaults" => config.defaults = patch_at(document, &path, value)?,
             "select" => {
                 for (i, item) in as_list(document, &path, value)?.iter().enumerate() {
-                    config
-                        .select
-                        .push(matcher_at(document, &path.clone().index(i), item)?);
+                    let item_path = path.clone().index(i);
+                    config.select.push(matcher_at(document, &item_path, item)?);
+                    config.select_locations.push(document.location(&item_path));
                 }
             }
             "apps" => {
@@ -215,7 +237,7 @@ pub fn from_document(document: &Document) -> Result<Config, ConfigError> {
                 return Err(ConfigError::invalid(
                     document,
                     &path,
-                    format!("unknown field `{other}` (expected defaults, select or apps)"),
+                    format!("unknown field `{other}` (expected defaults, select, apps or strict)"),
                 ));
             }
         }

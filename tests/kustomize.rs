@@ -228,3 +228,206 @@ fn a_bad_config_fails_the_build_naming_the_field() {
         "{stderr}"
     );
 }
+
+/// The base with a kustomize variable in the Deployment's environment and in the
+/// VirtualService's destination host (issue 13, item 5).
+const BASE_WITH_VARS: &str = "\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: params
+data:
+  prefix: /jupyter
+  namespace: default
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+      - name: web
+        image: nginx:1.27
+        env:
+        - name: APP_PREFIX
+          value: $(JWA_PREFIX)
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+spec:
+  selector: {app: web}
+  ports:
+  - name: http
+    port: 80
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: web
+spec:
+  hosts: [web]
+  http:
+  - name: primary
+    route:
+    - destination:
+        host: web.$(WEB_NAMESPACE).svc.cluster.local
+";
+
+const VARS: &str = "\
+vars:
+- name: JWA_PREFIX
+  objref: {kind: ConfigMap, name: params, apiVersion: v1}
+  fieldref: {fieldPath: data.prefix}
+- name: WEB_NAMESPACE
+  objref: {kind: ConfigMap, name: params, apiVersion: v1}
+  fieldref: {fieldPath: data.namespace}
+configurations:
+- params.yaml
+";
+
+/// Where kustomize substitutes the variables besides its defaults (as Kubeflow's manifests
+/// configure it).
+const VAR_REFERENCES: &str = "\
+varReference:
+- path: spec/http/route/destination/host
+  kind: VirtualService
+";
+
+#[test]
+fn kustomize_vars_fail_the_build_and_say_use_replacements() {
+    let Some(kubectl) = kubectl() else { return };
+    let root = tempfile::tempdir().expect("tempdir");
+    let home = plugin_home(root.path());
+    write(&root.path().join("app/app.yaml"), BASE_WITH_VARS);
+    write(&root.path().join("app/params.yaml"), VAR_REFERENCES);
+    write(&root.path().join("app/rolloutify.yaml"), CONFIG);
+    write(
+        &root.path().join("app/kustomization.yaml"),
+        &format!("resources:\n- app.yaml\ntransformers:\n- rolloutify.yaml\n{VARS}"),
+    );
+    let output = build(&kubectl, &home, &root.path().join("app"));
+    assert!(!output.status.success(), "the build should fail");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    // The placeholder host reaches no Service, so the Deployment is not converted (and its
+    // own placeholders are kustomize's to fill in later).
+    assert!(
+        stderr.contains("error: Deployment/web [convert/not-routed]"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("error: VirtualService/web [plugin/unresolved-variable] `$(WEB_NAMESPACE)` at spec.http[0].route[0].destination.host"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("replace the kustomization's `vars:` with `replacements:`"),
+        "{stderr}"
+    );
+}
+
+/// The same substitutions as [`VARS`], made by `replacements`, which kustomize applies before
+/// transformers.
+const REPLACEMENTS: &str = "\
+resources:
+- app.yaml
+namespace: default
+transformers:
+- rolloutify.yaml
+replacements:
+- source: {kind: ConfigMap, name: params, fieldPath: data.prefix}
+  targets:
+  - select: {kind: Deployment, name: web}
+    fieldPaths: [spec.template.spec.containers.0.env.0.value]
+- source: {kind: ConfigMap, name: params, fieldPath: data.namespace}
+  targets:
+  - select: {kind: VirtualService, name: web}
+    fieldPaths: [spec.http.0.route.0.destination.host]
+    options: {delimiter: '.', index: 1}
+";
+
+#[test]
+fn replacements_instead_of_vars_convert() {
+    let Some(kubectl) = kubectl() else { return };
+    let root = tempfile::tempdir().expect("tempdir");
+    let home = plugin_home(root.path());
+    write(&root.path().join("app/app.yaml"), BASE_WITH_VARS);
+    write(&root.path().join("app/rolloutify.yaml"), CONFIG);
+    write(&root.path().join("app/kustomization.yaml"), REPLACEMENTS);
+    let output = build(&kubectl, &home, &root.path().join("app"));
+    let documents = documents(&output);
+    let rollout = find(&documents, "Rollout", "web");
+    assert_eq!(
+        rollout.value["spec"]["template"]["spec"]["containers"][0]["env"][0]["value"],
+        "/jupyter"
+    );
+    let route = &find(&documents, "VirtualService", "web").value["spec"]["http"][0]["route"];
+    assert_eq!(
+        route[1]["destination"]["host"],
+        "web-canary.default.svc.cluster.local"
+    );
+}
+
+/// `namePrefix` renames the Service but not the VirtualService host that routes to it
+/// (issue 13, item 6).
+#[test]
+fn a_name_prefix_that_leaves_the_route_behind_fails_the_build() {
+    let Some(kubectl) = kubectl() else { return };
+    let root = tempfile::tempdir().expect("tempdir");
+    let home = plugin_home(root.path());
+    write(&root.path().join("base/app.yaml"), BASE);
+    write(
+        &root.path().join("base/kustomization.yaml"),
+        "resources:\n- app.yaml\n",
+    );
+    let overlay = root.path().join("overlay");
+    write(
+        &overlay.join("kustomization.yaml"),
+        "resources:\n- ../base\nnamePrefix: prod-\ntransformers:\n- rolloutify.yaml\n",
+    );
+    // Strict by default: the warning fails the build.
+    write(&overlay.join("rolloutify.yaml"), CONFIG);
+    let output = build(&kubectl, &home, &overlay);
+    assert!(!output.status.success(), "the build should fail");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("error: Deployment/prod-web [convert/not-routed]")
+            && stderr.contains("(strict)")
+            && stderr.contains("namePrefix and nameSuffix rename Services, not hosts"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("`strict: false`"), "{stderr}");
+    // Not strict, but selected: still a failure.
+    write(
+        &overlay.join("rolloutify.yaml"),
+        &format!("{CONFIG}strict: false\nselect:\n- name: prod-web\n"),
+    );
+    let output = build(&kubectl, &home, &overlay);
+    assert!(!output.status.success(), "the build should fail");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("error: Deployment/prod-web [plugin/selected-not-converted] the configuration selects it, but no VirtualService route sends traffic to its Service"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("rename the VirtualService hosts"),
+        "{stderr}"
+    );
+    // Not strict, nothing selected: the warning is the user's to read; the build passes.
+    write(
+        &overlay.join("rolloutify.yaml"),
+        &format!("{CONFIG}strict: false\n"),
+    );
+    let output = build(&kubectl, &home, &overlay);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

@@ -616,3 +616,47 @@ fn candidates_decided_across_files_convert_in_parts() {
         assert_eq!(converted, expected, "{label}: {findings:#?}");
     }
 }
+
+/// The same object in two files that nothing else ties (issue 13, item 7): the parts join
+/// them, and report the duplicate as the whole run does.
+#[test]
+fn the_same_object_in_two_files_reports_the_same_in_parts() {
+    let root = tempfile::tempdir().expect("temporary directory");
+    write(
+        root.path(),
+        "a/app.yaml",
+        &app("shop", "cart", false, false),
+    );
+    write(
+        root.path(),
+        "b/app.yaml",
+        &app("shop", "orders", false, false),
+    );
+    let config_map =
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: shop\ndata:\n  a: \"1\"\n"
+            .to_owned();
+    write(
+        root.path(),
+        "c/settings.yaml",
+        std::slice::from_ref(&config_map),
+    );
+    write(
+        root.path(),
+        "d/settings.yaml",
+        std::slice::from_ref(&config_map),
+    );
+    let inputs = [Input::Path(root.path().to_owned())];
+    let options = ConvertOptions::default();
+    assert!(assert_same("duplicates", &inputs, &options));
+    assert!(assert_same_report("duplicates", &inputs));
+    assert!(assert_same_patch("duplicates", &inputs, &options));
+    let (_, findings, converted) =
+        parted(&inputs, &options, Format::Yaml).expect("the parts convert");
+    assert_eq!(converted.len(), 2, "{converted:?}");
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.contains("[input/duplicate] ConfigMap/shop/settings is defined twice")),
+        "{findings:?}"
+    );
+}

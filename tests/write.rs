@@ -317,8 +317,9 @@ fn files_in(dir: &Path) -> Vec<(std::ffi::OsString, String)> {
     files
 }
 
-/// A tree whose converted output would fail its check: in parts too, nothing is written and
-/// nothing is left behind.
+/// A tree whose only app's converted output would fail its check: in parts too, the app is
+/// left as it was (exit 1): `-w` changes nothing, `-o` mirrors the files as they are, and
+/// nothing else is left behind.
 #[test]
 fn nothing_is_written_when_the_output_would_not_pass() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -336,7 +337,14 @@ fn nothing_is_written_when_the_output_would_not_pass() {
             .assert()
             .code(1);
         let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
-        assert!(stderr.contains("nothing was written"), "{stderr}");
+        assert!(
+            stderr.contains("converted 0 Deployment(s), left 1 as it was"),
+            "{stderr}"
+        );
+        if flags == ["-o", "out"] {
+            assert_eq!(files_in(&dir.path().join("out")), before, "{flags:?}");
+            std::fs::remove_dir_all(dir.path().join("out")).expect("remove out");
+        }
         assert_eq!(files_in(dir.path()), before, "{flags:?}");
     }
 }

@@ -160,7 +160,7 @@ impl ConversionFlags {
     pub fn run_then<R: Send>(
         &self,
         streams: &mut Streams,
-        render: impl FnOnce(&Loaded, &Conversion) -> R + Send,
+        render: impl Fn(&Loaded, &Conversion) -> R + Sync,
     ) -> Result<(Loaded, Conversion, R), Outcome> {
         let inputs = self.inputs(streams.stdin_is_terminal);
         if inputs.is_empty() {
@@ -173,28 +173,33 @@ impl ConversionFlags {
         let options = self.options(streams)?;
         let loaded = load::load(&inputs, &self.input.load_options())
             .map_err(|error| report_failure(streams.stderr, &error, error.hint()))?;
-        let conversion = convert::convert(&loaded.documents, &options)
-            .map_err(|error| report_failure(streams.stderr, &error, error.hint()))?;
-        self.print_findings(&conversion.findings, streams);
-        let (invalid, rendered) = rayon::join(
-            || crate::validate::check_conversion(&loaded.documents, &conversion),
-            || render(&loaded, &conversion),
-        );
-        if !invalid.is_empty() {
-            for finding in &invalid {
-                let _ = writeln!(streams.stderr, "{finding}");
+        // Most runs convert every app: check and render side by side. When an app fails,
+        // convert again leaving the apps that cannot be converted safely.
+        let first = convert::convert(&loaded.documents, &options);
+        if let Ok(conversion) = first {
+            let (invalid, rendered) = rayon::join(
+                || crate::validate::check_conversion(&loaded.documents, &conversion),
+                || render(&loaded, &conversion),
+            );
+            if invalid.is_empty() {
+                check_selection(&loaded, &options, &conversion, streams)?;
+                self.print_findings(&conversion.findings, streams);
+                strict_refusal(&options, &conversion.findings, streams)?;
+                return Ok((loaded, conversion, rendered));
             }
-            let _ = writeln!(
-                streams.stderr,
-                "error: the converted output would not pass validation ({} error(s)); nothing was written",
-                invalid.len()
-            );
-            let _ = writeln!(
-                streams.stderr,
-                "  hint: fix the input or the settings named above; rolloutify validate shows the same checks"
-            );
-            return Err(Outcome::Problem);
+            drop(rendered);
         }
+        let conversion = convert::outcome::convert_checked(
+            &loaded.documents,
+            &options,
+            &convert::TemplateMemo::default(),
+            |conversion| crate::validate::check_conversion(&loaded.documents, conversion),
+        )
+        .map_err(|error| report_failure(streams.stderr, &error, error.hint()))?;
+        check_selection(&loaded, &options, &conversion, streams)?;
+        self.print_findings(&conversion.findings, streams);
+        strict_refusal(&options, &conversion.findings, streams)?;
+        let rendered = render(&loaded, &conversion);
         Ok((loaded, conversion, rendered))
     }
 
@@ -225,6 +230,42 @@ impl ConversionFlags {
         })
     }
 
+    /// Says which apps were left as they were, and why, after how many were converted and
+    /// what was `done` (`wrote 3 file(s)`); `Problem` when one was left for an error (the run
+    /// exits 1, after writing the others). Nothing left: nothing printed, `Success`.
+    /// An error among the findings (the same object twice) makes it `Problem` as well.
+    pub fn report_left(conversion: &Conversion, done: &str, streams: &mut Streams) -> Outcome {
+        if conversion.left.is_empty() {
+            return errors_found(&conversion.findings);
+        }
+        let why: Vec<String> = conversion
+            .left
+            .iter()
+            .map(|left| format!("{}: {}", left.resource, left.reason))
+            .collect();
+        let severity = if conversion
+            .left
+            .iter()
+            .any(|l| l.severity == Severity::Error)
+        {
+            Severity::Error
+        } else {
+            Severity::Warning
+        };
+        let _ = writeln!(
+            streams.stderr,
+            "{severity}: converted {} Deployment(s), left {} as it was ({}){done}",
+            conversion.converted.len(),
+            conversion.left.len(),
+            why.join("; ")
+        );
+        if severity == Severity::Error {
+            Outcome::Problem
+        } else {
+            Outcome::Success
+        }
+    }
+
     /// Prints the findings of a conversion that `--quiet` and `--verbose` let through.
     pub fn print_findings(&self, findings: &[Finding], streams: &mut Streams) {
         for finding in findings {
@@ -238,4 +279,51 @@ impl ConversionFlags {
             }
         }
     }
+}
+
+/// A selector (`--select`, the config's `select`) that matched no Deployment stops the run:
+/// exit 2, nothing written.
+fn check_selection(
+    loaded: &Loaded,
+    options: &ConvertOptions,
+    conversion: &Conversion,
+    streams: &mut Streams,
+) -> Result<(), Outcome> {
+    crate::plan::select::check(&loaded.documents, options, &conversion.selected)
+        .map_err(|error| report_failure(streams.stderr, &error, error.hint()))
+}
+
+/// `Problem` when a finding of the conversion is an error (the run did its job and found a
+/// problem), else `Success`.
+pub fn errors_found(findings: &[Finding]) -> Outcome {
+    if findings.iter().any(|f| f.severity == Severity::Error) {
+        Outcome::Problem
+    } else {
+        Outcome::Success
+    }
+}
+
+/// With `strict: true` in the configuration, a conversion warning fails the run: exit 1,
+/// nothing printed or written. Call after printing the findings.
+pub fn strict_refusal(
+    options: &ConvertOptions,
+    findings: &[Finding],
+    streams: &mut Streams,
+) -> Result<(), Outcome> {
+    let warnings = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Warning)
+        .count();
+    if warnings == 0 || !options.config.strict_or(false) {
+        return Ok(());
+    }
+    let _ = writeln!(
+        streams.stderr,
+        "error: {warnings} warning(s) and the configuration says `strict: true`; nothing was written"
+    );
+    let _ = writeln!(
+        streams.stderr,
+        "  hint: fix what the warnings name, leave an app alone with the annotation rolloutify.io/convert: \"false\" or the configuration's `select`, or set `strict: false`"
+    );
+    Err(Outcome::Problem)
 }

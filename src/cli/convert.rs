@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use super::conversion::ConversionFlags;
+use super::conversion::{ConversionFlags, errors_found, strict_refusal};
 use super::{Outcome, Streams, report_failure};
 use crate::diff;
 use crate::emit::{self, Format, atomic};
@@ -72,11 +72,15 @@ pub fn run(args: ConvertArgs, streams: &mut Streams) -> Outcome {
                 partition::write(&inputs, &load_options, &options, args.output_dir.as_deref())
             {
                 args.flags.print_findings(&written.findings, streams);
+                if let Err(outcome) = strict_refusal(&options, &written.findings, streams) {
+                    return outcome;
+                }
                 let converted = written.converted.len();
+                let found = errors_found(&written.findings);
                 return match written.commit() {
                     Ok(files) => {
                         report_written(converted, files, args.flags.quiet, streams);
-                        Outcome::Success
+                        found
                     }
                     Err(error) => report_failure(streams.stderr, &error, error.hint()),
                 };
@@ -84,8 +88,11 @@ pub fn run(args: ConvertArgs, streams: &mut Streams) -> Outcome {
         } else if args.check {
             if let Some(patched) = partition::patch(&inputs, &load_options, &options) {
                 args.flags.print_findings(&patched.findings, streams);
+                if let Err(outcome) = strict_refusal(&options, &patched.findings, streams) {
+                    return outcome;
+                }
                 if patched.changed() == 0 {
-                    return Outcome::Success;
+                    return errors_found(&patched.findings);
                 }
                 let outcome = super::print_with(streams, |out| patched.write_to(out, false));
                 if outcome != Outcome::Success {
@@ -98,7 +105,13 @@ pub fn run(args: ConvertArgs, streams: &mut Streams) -> Outcome {
             partition::convert_printed(&inputs, &load_options, &options, format)
         {
             args.flags.print_findings(&printed.findings, streams);
-            return super::print_with(streams, |out| printed.write_to(out));
+            if let Err(outcome) = strict_refusal(&options, &printed.findings, streams) {
+                return outcome;
+            }
+            return match super::print_with(streams, |out| printed.write_to(out)) {
+                Outcome::Success => errors_found(&printed.findings),
+                outcome => outcome,
+            };
         }
     }
     // Printed: the stream; written or checked: the files.
@@ -124,19 +137,25 @@ pub fn run(args: ConvertArgs, streams: &mut Streams) -> Outcome {
         if let Err(error) = atomic::write_all(&changed_extra_files(extra)) {
             return report_failure(streams.stderr, &error, error.hint());
         }
+        let printed = super::print(streams, &text);
+        if printed != Outcome::Success {
+            return printed;
+        }
+        let outcome = ConversionFlags::report_left(&conversion, "", streams);
         super::release((loaded, conversion));
-        return super::print(streams, &text);
+        return outcome;
     }
     if args.check {
         files.extend(extra);
         let patch = diff::unified(&files);
         if patch.is_empty() {
-            return Outcome::Success;
+            return ConversionFlags::report_left(&conversion, "", streams);
         }
         let outcome = super::print(streams, &patch);
         if outcome != Outcome::Success {
             return outcome;
         }
+        ConversionFlags::report_left(&conversion, "", streams);
         report_stale(
             files.iter().filter(|f| f.changed).count(),
             args.flags.quiet,
@@ -161,13 +180,17 @@ pub fn run(args: ConvertArgs, streams: &mut Streams) -> Outcome {
     if let Err(error) = atomic::write_all(&writes) {
         return report_failure(streams.stderr, &error, error.hint());
     }
+    if !conversion.left.is_empty() {
+        let done = format!("; wrote {} file(s)", writes.len());
+        return ConversionFlags::report_left(&conversion, &done, streams);
+    }
     report_written(
         conversion.converted.len(),
         writes.len(),
         args.flags.quiet,
         streams,
     );
-    Outcome::Success
+    errors_found(&conversion.findings)
 }
 
 /// Says how many Deployments were converted and files written.

@@ -62,9 +62,17 @@ pub fn run(args: DiffArgs, streams: &mut Streams) -> Outcome {
         let load_options = args.flags.input.load_options();
         if let Some(patched) = partition::patch(&inputs, &load_options, &options) {
             args.flags.print_findings(&patched.findings, streams);
+            if let Err(outcome) =
+                super::conversion::strict_refusal(&options, &patched.findings, streams)
+            {
+                return outcome;
+            }
             let paint = args.color.enabled();
             let outcome = super::print_with(streams, |out| patched.write_to(out, paint));
-            if outcome == Outcome::Success && patched.changed() > 0 && args.exit_code {
+            if outcome == Outcome::Success
+                && ((patched.changed() > 0 && args.exit_code)
+                    || super::conversion::errors_found(&patched.findings) != Outcome::Success)
+            {
                 return Outcome::Problem;
             }
             return outcome;
@@ -104,8 +112,13 @@ pub fn run(args: DiffArgs, streams: &mut Streams) -> Outcome {
         DiffFormat::JsonPatch => diff::review::json_patch(&loaded.documents, &conversion),
     };
     let outcome = super::print(streams, &text);
-    if outcome == Outcome::Success && changed && args.exit_code {
+    if outcome != Outcome::Success {
+        return outcome;
+    }
+    // An app left for an error fails the run whatever --exit-code says.
+    let left = super::conversion::ConversionFlags::report_left(&conversion, "", streams);
+    if left != Outcome::Success || (changed && args.exit_code) {
         return Outcome::Problem;
     }
-    outcome
+    Outcome::Success
 }

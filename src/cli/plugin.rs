@@ -69,7 +69,16 @@ pub fn run_krm(_args: KrmArgs, streams: &mut Streams) -> Outcome {
         .and_then(|input| resource_list::run(input, &limits));
     match done {
         Ok(output) => match super::print(streams, &output.text) {
-            Outcome::Success if output.failed => Outcome::Problem,
+            Outcome::Success if output.failed => {
+                for finding in &output.errors {
+                    let _ = writeln!(streams.stderr, "{finding}");
+                }
+                if !output.errors.is_empty() {
+                    let error = PluginError::Blocked(output.errors);
+                    let _ = report_failure(streams.stderr, &error, error.hint());
+                }
+                Outcome::Problem
+            }
             outcome => outcome,
         },
         Err(error) => failure(streams, &error),
@@ -77,7 +86,7 @@ pub fn run_krm(_args: KrmArgs, streams: &mut Streams) -> Outcome {
 }
 
 fn failure(streams: &mut Streams, error: &PluginError) -> Outcome {
-    if let PluginError::Invalid(findings) = error {
+    if let PluginError::Invalid(findings) | PluginError::Blocked(findings) = error {
         for finding in findings {
             let _ = writeln!(streams.stderr, "{finding}");
         }

@@ -6,6 +6,16 @@
 //! when stable and canary pods sit behind one Service. A query that returns no data (no
 //! traffic yet) or NaN is inconclusive by default, so the rollout pauses for a person instead
 //! of aborting.
+//!
+//! An app whose managed routes are all `tcp` or `tls` (passthrough: Envoy proxies it as TCP)
+//! never has HTTP telemetry: `istio_requests_total` stays empty and an HTTP template could
+//! only be inconclusive. It gets a TCP template ([`Selection::TcpByService`]) instead: the
+//! share of the canary Service's connections that closed without an Envoy response flag, from
+//! `istio_tcp_connections_closed_total` as the client proxies report it (`reporter="source"`:
+//! the client's proxy knows the Service it connected to from its cluster, also when the
+//! connection failed). A connection the canary refuses or cannot be reached on closes at once
+//! with a flag (`UF`, `UH`, `URX`…), so failures always give data; connections that stay open
+//! longer than the window give none (inconclusive, by default a pause).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -25,6 +35,8 @@ pub enum Selection {
     ByService,
     /// Requests to the app's Service served by pods of the canary revision.
     ByRevision,
+    /// TCP connections to the canary Service (an app routed by tcp/tls routes only).
+    TcpByService,
 }
 
 impl Selection {
@@ -32,6 +44,7 @@ impl Selection {
         match self {
             Selection::ByService => "",
             Selection::ByRevision => "-by-revision",
+            Selection::TcpByService => "-tcp",
         }
     }
 }
@@ -165,28 +178,20 @@ pub fn template(
     run: Run,
 ) -> Value {
     let labels = selector(selection);
-    let mut metrics = vec![metric(
-        "success-rate",
-        settings,
-        run,
-        &format!(">= {}", settings.success_rate),
-        &format!("< {}", settings.success_rate),
-        format!(
-            "sum(rate(istio_requests_total{{{labels},response_code!~\"5.*\"}}[2m]))\n/\nsum(rate(istio_requests_total{{{labels}}}[2m]))\n"
-        ),
-    )];
-    if settings.latency_p99_ms > 0 {
-        metrics.push(metric(
-            "latency-p99",
+    let metrics = if selection == Selection::TcpByService {
+        vec![metric(
+            "connection-success-rate",
             settings,
             run,
-            &format!("<= {}", settings.latency_p99_ms),
-            &format!("> {}", settings.latency_p99_ms),
+            &format!(">= {}", settings.success_rate),
+            &format!("< {}", settings.success_rate),
             format!(
-                "histogram_quantile(0.99,\n  sum(rate(istio_request_duration_milliseconds_bucket{{{labels}}}[2m])) by (le)\n)\n"
+                "sum(rate(istio_tcp_connections_closed_total{{{labels},response_flags=\"-\"}}[2m]))\n/\nsum(rate(istio_tcp_connections_closed_total{{{labels}}}[2m]))\n"
             ),
-        ));
-    }
+        )]
+    } else {
+        http_metrics(settings, run, &labels)
+    };
     let mut metadata = Map::new();
     metadata.insert("name".to_owned(), json!(name));
     if let Some(namespace) = namespace {
@@ -214,6 +219,33 @@ pub fn template(
             ]),
         ),
     ])
+}
+
+/// Success rate and, unless turned off, p99 latency of the HTTP requests `labels` select.
+fn http_metrics(settings: &AnalysisSettings, run: Run, labels: &str) -> Vec<Value> {
+    let mut metrics = vec![metric(
+        "success-rate",
+        settings,
+        run,
+        &format!(">= {}", settings.success_rate),
+        &format!("< {}", settings.success_rate),
+        format!(
+            "sum(rate(istio_requests_total{{{labels},response_code!~\"5.*\"}}[2m]))\n/\nsum(rate(istio_requests_total{{{labels}}}[2m]))\n"
+        ),
+    )];
+    if settings.latency_p99_ms > 0 {
+        metrics.push(metric(
+            "latency-p99",
+            settings,
+            run,
+            &format!("<= {}", settings.latency_p99_ms),
+            &format!("> {}", settings.latency_p99_ms),
+            format!(
+                "histogram_quantile(0.99,\n  sum(rate(istio_request_duration_milliseconds_bucket{{{labels}}}[2m])) by (le)\n)\n"
+            ),
+        ));
+    }
+    metrics
 }
 
 /// The `templates` and `args` a Rollout passes to the template, for `service` (the canary
@@ -276,6 +308,35 @@ mod tests {
         ] {
             assert_ne!(*other, *first);
         }
+    }
+
+    #[test]
+    fn tcp_templates_measure_connections_of_the_canary_service() {
+        let settings = Settings::default().analysis;
+        assert_eq!(
+            template_name(&settings, Selection::TcpByService, Run::Step),
+            "istio-canary-health-tcp-step"
+        );
+        let template = template(
+            "t",
+            Some("shop"),
+            &settings,
+            Selection::TcpByService,
+            Run::Background,
+        );
+        let metrics = template
+            .lookup("/spec/metrics")
+            .and_then(Value::as_array)
+            .unwrap();
+        assert_eq!(metrics.len(), 1);
+        let query = metrics[0]
+            .lookup("/provider/prometheus/query")
+            .and_then(Value::as_str)
+            .unwrap();
+        assert_eq!(
+            query,
+            "sum(rate(istio_tcp_connections_closed_total{reporter=\"source\",destination_service_name=\"{{args.service-name}}\",destination_service_namespace=\"{{args.namespace}}\",response_flags=\"-\"}[2m]))\n/\nsum(rate(istio_tcp_connections_closed_total{reporter=\"source\",destination_service_name=\"{{args.service-name}}\",destination_service_namespace=\"{{args.namespace}}\"}[2m]))\n"
+        );
     }
 
     #[test]

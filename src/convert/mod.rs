@@ -8,6 +8,7 @@ pub mod analysis;
 pub mod autoscaler;
 pub mod destination_rule;
 pub mod object;
+pub mod outcome;
 pub mod rollout;
 pub mod services;
 pub mod virtual_service;
@@ -59,6 +60,12 @@ pub struct Conversion {
     /// The Deployments left alone by default (a finding per reason lists them), by document
     /// index.
     pub left_alone: Vec<(usize, plan::candidates::LeftAlone)>,
+    /// Deployments planned for conversion but left as they were ([`outcome`]), in input
+    /// order.
+    pub left: Vec<outcome::Left>,
+    /// For each selector of the options, whether it matched a Deployment
+    /// ([`plan::select`]).
+    pub selected: Vec<bool>,
 }
 
 /// Why a conversion could not be done.
@@ -84,6 +91,14 @@ pub enum ConvertError {
     /// Returned when settings (config, annotations, flags) are invalid for an app.
     #[error(transparent)]
     Plan(#[from] PlanError),
+    /// Returned when an object the app is converted with (its Deployment, a Service, a
+    /// VirtualService, DestinationRule or autoscaler) is defined twice in the input.
+    #[error("{location}: {resource} uses {duplicate}, which is defined twice in the input")]
+    Duplicate {
+        location: Location,
+        resource: String,
+        duplicate: String,
+    },
 }
 
 impl ConvertError {
@@ -97,6 +112,9 @@ impl ConvertError {
             }
             ConvertError::Plan(_) => {
                 "fix the value; see README.md, section Configuration, for what each setting takes"
+            }
+            ConvertError::Duplicate { .. } => {
+                "delete one of the two copies (the input/duplicate error names both); which one the cluster keeps is the last one applied"
             }
         }
     }
@@ -143,8 +161,76 @@ pub fn convert_with(
     options: &ConvertOptions,
     memo: &TemplateMemo,
 ) -> Result<Conversion, ConvertError> {
+    attempt(documents, options, memo, &std::collections::BTreeSet::new())?.map_err(|errors| {
+        // The first app's error: the one a single pass in app order meets first.
+        errors
+            .into_iter()
+            .next()
+            .map(|(_, error)| error)
+            .expect("an attempt fails with at least one error")
+    })
+}
+
+/// The apps' errors of one [`attempt`]: (the Deployment's document index, the error), in
+/// input order, at least one.
+type AppErrors = Vec<(usize, ConvertError)>;
+
+/// Converts the documents as planned by `options`, leaving the Deployments in `left` (by
+/// document index) as they are. `Ok(Err)`: apps that could not be converted (the first of
+/// each group of apps that convert together); `Err`: the plan itself could not be made.
+pub(crate) fn attempt(
+    documents: &[Document],
+    options: &ConvertOptions,
+    memo: &TemplateMemo,
+    left: &std::collections::BTreeSet<usize>,
+) -> Result<Result<Conversion, AppErrors>, ConvertError> {
     let index = Index::new(documents, &options.scope);
-    let plan = plan::plan(&index, options)?;
+    let mut plan = plan::plan(&index, options)?;
+    plan.apps.retain(|app| !left.contains(&app.app.deployment));
+    // The same object twice: an error, and the apps that use it are not converted.
+    let duplicates = crate::index::duplicates::find(documents);
+    if !duplicates.is_empty() {
+        let mut twice: std::collections::HashSet<usize> = std::collections::HashSet::new();
+        for duplicate in &duplicates {
+            twice.extend([duplicate.first, duplicate.again]);
+            plan.findings
+                .push(crate::index::duplicates::finding(documents, *duplicate));
+            plan.finding_deployments.push(duplicate.again);
+        }
+        // In document order, as the parts of a tree merge them.
+        let mut ordered: Vec<(usize, Finding)> = std::mem::take(&mut plan.finding_deployments)
+            .into_iter()
+            .zip(std::mem::take(&mut plan.findings))
+            .collect();
+        ordered.sort_by_key(|(document, _)| *document);
+        (plan.finding_deployments, plan.findings) = ordered.into_iter().unzip();
+        let errors: AppErrors = plan
+            .apps
+            .iter()
+            .filter_map(|planned| {
+                let app = &planned.app;
+                let used = std::iter::once(app.deployment)
+                    .chain(app.services.iter().copied())
+                    .chain(app.routes.iter().map(|r| r.virtual_service))
+                    .chain(app.destination_rules.iter().copied())
+                    .chain(app.autoscalers.iter().copied())
+                    .find(|document| twice.contains(document))?;
+                let deployment = &documents[app.deployment];
+                Some((
+                    app.deployment,
+                    ConvertError::Duplicate {
+                        location: deployment
+                            .location(&FieldPath::root().key("metadata").key("name")),
+                        resource: deployment.resource_id(),
+                        duplicate: documents[used].resource_id(),
+                    },
+                ))
+            })
+            .collect();
+        if !errors.is_empty() {
+            return Ok(Err(errors));
+        }
+    }
     // Apps that share nothing the conversion writes (a VirtualService, DestinationRule or
     // autoscaler they both use, their namespace's AnalysisTemplates) convert independently:
     // use every core, then merge in app order, so that the result is the one a single pass
@@ -172,19 +258,16 @@ pub fn convert_with(
             .collect()
     };
     let mut works = Vec::with_capacity(done.len());
-    let mut first_error: Option<(usize, ConvertError)> = None;
+    let mut errors: AppErrors = Vec::new();
     for result in done {
         match result {
             Ok(work) => works.push(work),
-            Err((app, error)) => {
-                if first_error.as_ref().is_none_or(|(first, _)| app < *first) {
-                    first_error = Some((app, error));
-                }
-            }
+            Err((app, error)) => errors.push((plan.apps[app].app.deployment, error)),
         }
     }
-    if let Some((_, error)) = first_error {
-        return Err(error);
+    if !errors.is_empty() {
+        errors.sort_by_key(|(deployment, _)| *deployment);
+        return Ok(Err(errors));
     }
     let mut work = Work::new(&index, memo, &unnamed_routes);
     let mut app_findings: Vec<(usize, Finding)> = Vec::new();
@@ -251,14 +334,16 @@ pub fn convert_with(
             });
         }
     }
-    Ok(Conversion {
+    Ok(Ok(Conversion {
         outputs,
         findings: work.findings,
         converted,
         finding_order,
         converted_deployments,
         left_alone,
-    })
+        left: Vec::new(),
+        selected: plan.selected,
+    }))
 }
 
 /// For each VirtualService, the unnamed http routes that some app manages, in route order:
@@ -416,6 +501,9 @@ impl<'d> Work<'d> {
             },
         };
         let mut references = Vec::new();
+        // Whether a managed route is an http one: else all are tcp/tls, and HTTP telemetry
+        // never has data for the app.
+        let mut http_routes = false;
         let mut by_vs: BTreeMap<usize, Vec<&RouteRef>> = BTreeMap::new();
         for r in &routes {
             by_vs.entry(r.virtual_service).or_default().push(r);
@@ -449,6 +537,7 @@ impl<'d> Work<'d> {
             if managed.is_empty() {
                 continue;
             }
+            http_routes |= !managed.http.is_empty();
             self.modified.insert(vs, copy);
             let reference_name = match (vs_doc.namespace(), namespace.as_deref()) {
                 (Some(vs_ns), rollout_ns) if Some(vs_ns) != rollout_ns => {
@@ -556,16 +645,33 @@ impl<'d> Work<'d> {
         }
 
         // Analysis.
-        let selection = if settings.traffic == Traffic::Host && routed {
-            Selection::ByService
-        } else {
-            Selection::ByRevision
+        let tcp_only = routed && !http_routes;
+        let selection = match (settings.traffic == Traffic::Host && routed, tcp_only) {
+            (true, true) => Selection::TcpByService,
+            (true, false) => Selection::ByService,
+            (false, _) => Selection::ByRevision,
         };
         let measured = match selection {
-            Selection::ByService => canary_service.clone(),
+            Selection::ByService | Selection::TcpByService => canary_service.clone(),
             Selection::ByRevision => service.clone(),
         };
-        let mode = settings.analysis.mode;
+        let mut mode = settings.analysis.mode;
+        if tcp_only && selection == Selection::ByRevision && mode != AnalysisMode::None {
+            // Subset traffic over tcp/tls routes: the canary shares the app's Service, and a
+            // connection the canary fails is reported without the canary's revision (the
+            // client's proxy never learnt it). No template could judge it: none is made.
+            self.findings.push(
+                Finding::at(
+                    self.document(deployment),
+                    &FieldPath::root().key("metadata").key("name"),
+                    Severity::Warning,
+                    "convert/no-tcp-analysis",
+                    "no analysis: its managed routes are tcp/tls only, which have no HTTP telemetry, and with subset traffic Istio's TCP telemetry cannot tell the canary's failed connections from the stable's; the canary steps run without measurement",
+                )
+                .with_hint("use --traffic host (traffic: host) for a TCP analysis of the canary Service's connections, or add an analysis of your own to the Rollout"),
+            );
+            mode = AnalysisMode::None;
+        }
         let wants_steps = mode == AnalysisMode::Step
             || (mode != AnalysisMode::None && settings.steps.contains(&steps::Step::Analysis));
         let mut background_ref = None;
@@ -632,7 +738,7 @@ impl<'d> Work<'d> {
                 object::object([("istio", Value::Object(istio))]),
             );
         }
-        let step_analysis = settings.analysis.mode == AnalysisMode::Step;
+        let step_analysis = mode == AnalysisMode::Step;
         let argo_steps = steps::to_argo(&settings.steps, step_ref.as_ref(), step_analysis);
         if let Some(Value::Object(mut reference)) = background_ref {
             if let Some(start) = steps::first_step_with_traffic(&argo_steps) {

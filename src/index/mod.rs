@@ -4,6 +4,7 @@
 //! destinations name those Services, the DestinationRules for them, and the autoscalers and
 //! disruption budgets that act on it.
 
+pub mod duplicates;
 pub mod host;
 pub mod selector;
 

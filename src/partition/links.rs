@@ -17,6 +17,8 @@
 //! - a DestinationRule with a wildcard host and every Service;
 //! - an Istio Gateway and the workloads its selector picks, in every namespace (the mesh's
 //!   own workloads are not candidates), and a workload and the claims its pods mount.
+//! - documents of other kinds with the same API group, kind and name (the same object twice
+//!   is an error, see [`crate::index::duplicates`]).
 //!
 //! Namespaces are read as the run reads them: a document without one is in `-n`'s.
 
@@ -46,6 +48,8 @@ pub struct Summary {
     wildcard_rule: bool,
     /// An Istio Gateway's selector: the pods it picks, in every namespace.
     gateway_selector: Option<Map<String, Value>>,
+    /// A kind rolloutify does not read: `group/Kind`, to find the same object twice.
+    other_kind: Option<Box<str>>,
 }
 
 /// Keys under a Rollout's `spec.strategy` and `spec.workloadRef` whose string values name
@@ -74,6 +78,8 @@ pub fn summarize(document: &Document, scope: &Scope) -> Summary {
         label_selector: None,
         wildcard_rule: false,
         gateway_selector: None,
+        other_kind: (kind == Kind::Other)
+            .then(|| format!("{}/{}", document.group(), document.kind()).into_boxed_str()),
     };
     let value = &*document.value;
     match kind {
@@ -232,6 +238,14 @@ pub fn parts(files: &[Vec<Summary>]) -> Vec<Vec<usize>> {
             .chain(summary.refers_to.iter().map(String::as_str));
         for name in names {
             let first = *by_name.entry(name).or_insert(file);
+            groups.join(first, file);
+        }
+    }
+    // Objects of other kinds with the same kind and name.
+    let mut others: HashMap<(&str, &str), usize> = HashMap::default();
+    for &(file, summary) in &documents {
+        if let Some(kind) = &summary.other_kind {
+            let first = *others.entry((kind, summary.name.as_str())).or_insert(file);
             groups.join(first, file);
         }
     }

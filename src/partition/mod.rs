@@ -14,7 +14,7 @@
 //!
 //! What this path does not reproduce, it leaves to the whole run: any error, output that
 //! would not pass the check, two parts writing different AnalysisTemplates under one name,
-//! standard input. [`convert_printed`], [`patch`], [`write()`] and [`validate_report`] then
+//! a selector that matches no Deployment of any part, standard input. [`convert_printed`], [`patch`], [`write()`] and [`validate_report`] then
 //! return `None`, having printed and written nothing.
 
 pub mod links;
@@ -145,6 +145,8 @@ struct Reported {
     /// Deployments left alone by default, by document index within the part: the whole run
     /// lists them in a finding per reason, made again from every part's.
     left_alone: Vec<(usize, candidates::LeftAlone)>,
+    /// Which selectors matched a Deployment of the part.
+    selected: Vec<bool>,
 }
 
 impl Reported {
@@ -162,6 +164,7 @@ impl Reported {
                 .into_iter()
                 .zip(conversion.converted)
                 .collect(),
+            selected: conversion.selected,
         }
     }
 }
@@ -541,7 +544,11 @@ fn in_files(
         }));
     }
     staged.sort_by_key(|(file, _, _)| *file);
-    let (findings, converted) = reported.finish();
+    let (findings, converted, selected) = reported.finish();
+    // A selector that matched nothing anywhere: the whole run says so.
+    if selected.contains(&false) {
+        return None;
+    }
     Some(InFiles {
         files: staged
             .into_iter()
@@ -835,7 +842,11 @@ fn merge(done: ByParts<Part>, staging: Staging, format: Format) -> Option<Printe
         }
         documents.push(chunk.body);
     }
-    let (findings, converted) = reported.finish();
+    let (findings, converted, selected) = reported.finish();
+    // A selector that matched nothing anywhere: the whole run says so.
+    if selected.contains(&false) {
+        return None;
+    }
     Some(Printed {
         documents,
         staging,
@@ -882,6 +893,8 @@ struct InRunOrder {
     findings: Vec<((u8, usize), usize, Finding)>,
     converted: Vec<(usize, String)>,
     left_alone: Vec<(usize, candidates::LeftAlone)>,
+    /// Which selectors matched in some part.
+    selected: Vec<bool>,
 }
 
 impl InRunOrder {
@@ -900,9 +913,14 @@ impl InRunOrder {
                 .into_iter()
                 .map(|(deployment, left)| (at(global, deployment), left)),
         );
+        self.selected
+            .resize(part.selected.len().max(self.selected.len()), false);
+        for (all, part) in self.selected.iter_mut().zip(part.selected) {
+            *all |= part;
+        }
     }
 
-    fn finish(mut self) -> (Vec<Finding>, Vec<String>) {
+    fn finish(mut self) -> (Vec<Finding>, Vec<String>, Vec<bool>) {
         self.left_alone.sort_by_key(|(deployment, _)| *deployment);
         for (first, finding) in candidates::left_alone_findings(&self.left_alone) {
             // Where the whole run puts it: after the findings about the Deployments up to the
@@ -914,6 +932,7 @@ impl InRunOrder {
         (
             self.findings.into_iter().map(|(_, _, f)| f).collect(),
             self.converted.into_iter().map(|(_, id)| id).collect(),
+            self.selected,
         )
     }
 }

@@ -153,7 +153,7 @@ pub fn left_alone_findings(left: &[(usize, LeftAlone)]) -> Vec<(usize, Finding)>
                     names.join(", ")
                 ),
                 format!(
-                    "without mesh routing a canary gets traffic by its share of replicas; to convert one anyway, name it with --select NAME (or the configuration's select or apps), or annotate it {CONVERT_ANNOTATION}: \"true\""
+                    "without mesh routing a canary gets traffic by its share of replicas; to convert one anyway, name it with --select NAME (or the configuration's select or apps), or annotate it {CONVERT_ANNOTATION}: \"true\"; if a VirtualService should reach it, check that its hosts name the Service as it is called now (kustomize's namePrefix and nameSuffix rename Services, not hosts)"
                 ),
             ),
             Why::Hazard => (

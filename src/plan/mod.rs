@@ -2,6 +2,7 @@
 
 pub mod candidates;
 pub mod routes;
+pub mod select;
 pub mod settings;
 pub mod steps;
 
@@ -47,6 +48,9 @@ pub struct Plan {
     /// The Deployments left alone by default (no route, or not a candidate), in input order;
     /// a finding per reason lists them ([`candidates::left_alone_findings`]).
     pub left_alone: Vec<(usize, candidates::LeftAlone)>,
+    /// For each selector (the config's `select`, then `--select`): whether it matched a
+    /// Deployment of the input ([`select`]).
+    pub selected: Vec<bool>,
 }
 
 /// Why a plan could not be made.
@@ -70,13 +74,16 @@ pub enum PlanError {
 /// Decides what to convert.
 pub fn plan(index: &Index, options: &ConvertOptions) -> Result<Plan, PlanError> {
     let documents = index.documents;
-    let mut plan = Plan::default();
     let selectors: Vec<&AppMatch> = options
         .config
         .select
         .iter()
         .chain(&options.select)
         .collect();
+    let mut plan = Plan {
+        selected: vec![false; selectors.len()],
+        ..Plan::default()
+    };
     for deployment in index.of_kind(Kind::Deployment) {
         let doc = &documents[deployment];
         if doc.name().is_empty() {
@@ -86,7 +93,8 @@ pub fn plan(index: &Index, options: &ConvertOptions) -> Result<Plan, PlanError> 
             });
         }
         let namespace = index.namespace(deployment);
-        if !selectors.is_empty() && !selectors.iter().any(|s| s.matches_in(doc, namespace)) {
+        if !selectors.is_empty() && !select::matches(&selectors, doc, namespace, &mut plan.selected)
+        {
             continue;
         }
         let annotations = doc

@@ -8,8 +8,11 @@
 //!   out, with the findings as `results`), for kustomize, kpt and Argo CD config-management
 //!   plugins.
 //!
-//! Like `convert`, a plugin refuses to hand on output that would not pass validation.
+//! Like `convert`, a plugin refuses to hand on output that would not pass validation; and
+//! since kustomize shows a plugin's standard error only when it fails, it fails where
+//! `convert` would only warn ([`gate`]).
 
+pub mod gate;
 pub mod resource_list;
 
 use std::sync::Arc;
@@ -36,6 +39,13 @@ pub enum PluginError {
     /// Returned when the converted stream would not pass validation; the findings say why.
     #[error("the converted output would not pass validation ({} error(s))", .0.len())]
     Invalid(Vec<Finding>),
+    /// Returned when the conversion cannot be handed on safely ([`gate`]); the findings say
+    /// why.
+    #[error("{} finding(s) stop the build: nothing was handed on", .0.len())]
+    Blocked(Vec<Finding>),
+    /// Returned when the configuration's `select` matches no Deployment of the input.
+    #[error(transparent)]
+    Select(#[from] crate::plan::select::SelectError),
     /// Returned when standard input is not a KRM `ResourceList`.
     #[error("{file}: {message}")]
     NotAResourceList { file: String, message: String },
@@ -51,6 +61,10 @@ impl PluginError {
             PluginError::Invalid(_) => {
                 "fix the input or the settings named above; rolloutify validate shows the same checks"
             }
+            PluginError::Blocked(_) => {
+                "kustomize shows a transformer's messages only when it fails, so rolloutify fails where convert would warn; fix what the findings above name, or silence each as its hint says"
+            }
+            PluginError::Select(error) => error.hint(),
             PluginError::NotAResourceList { .. } => {
                 "a KRM function reads one `config.kubernetes.io/v1` ResourceList (items, functionConfig) on standard input"
             }
@@ -78,10 +92,16 @@ pub fn kustomize_transform(
         config,
         ..ConvertOptions::default()
     };
-    let conversion = convert::convert(&documents, &options)?;
-    let invalid = crate::validate::check_conversion(&documents, &conversion);
-    if !invalid.is_empty() {
-        return Err(PluginError::Invalid(invalid));
+    let conversion = convert::outcome::convert_checked(
+        &documents,
+        &options,
+        &convert::TemplateMemo::default(),
+        |conversion| crate::validate::check_conversion(&documents, conversion),
+    )?;
+    crate::plan::select::check(&documents, &options, &conversion.selected)?;
+    let blocking = gate::blocking(&documents, &options.config, &conversion);
+    if !blocking.is_empty() {
+        return Err(PluginError::Blocked(blocking));
     }
     Ok(Transformed {
         text: emit::render_stream(&conversion.outputs, Format::Yaml),
@@ -134,15 +154,34 @@ spec:
   - port: 80
 ";
 
+    /// The app has no VirtualService: a warning, which passes only when not strict.
+    fn relaxed() -> Config {
+        Config {
+            strict: Some(false),
+            ..Config::default()
+        }
+    }
+
     #[test]
     fn the_exec_transformer_turns_the_deployment_into_a_rollout() {
-        let out = kustomize_transform(stdin(APP), Config::default(), &Limits::default())
-            .expect("converts");
+        let out = kustomize_transform(stdin(APP), relaxed(), &Limits::default()).expect("converts");
         let loaded = load::load_text("out.yaml", &out.text, &Limits::default()).expect("parses");
         let kinds: Vec<&str> = loaded.documents.iter().map(|d| d.kind()).collect();
         assert!(kinds.contains(&"Rollout"), "{kinds:?}");
         assert!(!kinds.contains(&"Deployment"), "{kinds:?}");
         assert_eq!(kinds.iter().filter(|k| **k == "Service").count(), 3);
+    }
+
+    #[test]
+    fn the_exec_transformer_is_strict_by_default() {
+        let error = kustomize_transform(stdin(APP), Config::default(), &Limits::default())
+            .expect_err("a warning stops it");
+        let PluginError::Blocked(findings) = error else {
+            panic!("{error}")
+        };
+        assert_eq!(findings.len(), 1);
+        assert_eq!(findings[0].rule, "convert/no-virtual-service");
+        assert_eq!(findings[0].severity, crate::finding::Severity::Error);
     }
 
     #[test]

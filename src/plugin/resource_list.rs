@@ -42,6 +42,8 @@ const IDENTITY_ANNOTATIONS: &[&str] = &[
 pub struct FunctionOutput {
     pub text: String,
     pub failed: bool,
+    /// The errors, to print on standard error too: a host may show only that.
+    pub errors: Vec<Finding>,
 }
 
 /// Runs the function on the text of a `ResourceList`.
@@ -88,8 +90,15 @@ pub fn run(input: Source, limits: &Limits) -> Result<FunctionOutput, PluginError
         config,
         ..ConvertOptions::default()
     };
-    let conversion = convert::convert(&items, &options)?;
-    let refused = validate::check_conversion(&items, &conversion);
+    let conversion = convert::outcome::convert_checked(
+        &items,
+        &options,
+        &convert::TemplateMemo::default(),
+        |conversion| validate::check_conversion(&items, conversion),
+    )?;
+    crate::plan::select::check(&items, &options, &conversion.selected)?;
+    // What stops the function: the items come back as they were (see `super::gate`).
+    let refused = super::gate::blocking(&items, &options.config, &conversion);
     let (out_items, results) = if refused.is_empty() {
         let converted = validate::converted_documents(&items, &conversion);
         let mut findings = conversion.findings.clone();
@@ -113,6 +122,7 @@ pub fn run(input: Source, limits: &Limits) -> Result<FunctionOutput, PluginError
         || results
             .iter()
             .any(|r| r.get("severity").and_then(Value::as_str) == Some("error"));
+    let errors = refused;
 
     let mut answer = Map::new();
     answer.insert("apiVersion".into(), json!(list.api_version()));
@@ -126,7 +136,11 @@ pub fn run(input: Source, limits: &Limits) -> Result<FunctionOutput, PluginError
     }
     let mut text = String::new();
     yaml::write_document(&mut text, &Value::Object(answer));
-    Ok(FunctionOutput { text, failed })
+    Ok(FunctionOutput {
+        text,
+        failed,
+        errors,
+    })
 }
 
 /// The converted items, with the host's annotations: kept on resources that were in the
@@ -263,6 +277,8 @@ functionConfig:
   apiVersion: rolloutify.io/v1alpha1
   kind: Rolloutify
   metadata: {name: canary}
+  # The app has no VirtualService: the warning says so, and passes.
+  strict: false
   defaults:
     steps: 20,pause,100
 items:

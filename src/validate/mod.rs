@@ -113,6 +113,15 @@ fn check_selected(
         findings.extend(document_findings);
     }
     migration::check(&index, &mut findings);
+    // A whole input: the same object twice. (A conversion's output holds what its input
+    // held: convert reports the input's.)
+    if selected.is_none() {
+        findings.extend(
+            crate::index::duplicates::find(documents)
+                .into_iter()
+                .map(|duplicate| crate::index::duplicates::finding(documents, duplicate)),
+        );
+    }
     findings.retain(|f| {
         !options
             .skip
