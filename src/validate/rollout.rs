@@ -4,15 +4,16 @@
 use serde_json::Value;
 
 use super::at;
-use super::value::{duration_seconds, int_or_percent};
+use super::value::{int_or_percent, pause_seconds};
 use crate::finding::{Finding, Severity};
 use crate::index::selector::label_selector_selects;
 use crate::load::{Document, FieldPath, Lookup as _};
 
 const MISSING_FIELD: &str = "Rollout has missing field";
-const INVALID_STEP: &str =
-    "Step must have one of the following set: experiment, setWeight, setCanaryScale or pause";
-const STEP_KINDS: [&str; 7] = [
+/// `InvalidStepMessage` (validation.go:52).
+const INVALID_STEP: &str = "Step must have one of the following set: experiment, setWeight, setCanaryScale, plugin or pause";
+/// The step types the controller knows (validation.go:315-316); `plugin` is one of them.
+const STEP_KINDS: [&str; 8] = [
     "experiment",
     "pause",
     "setWeight",
@@ -20,6 +21,7 @@ const STEP_KINDS: [&str; 7] = [
     "setCanaryScale",
     "setHeaderRoute",
     "setMirrorRoute",
+    "plugin",
 ];
 
 /// The controller names canary fields `spec.strategy.<field>` (without `canary`); messages keep
@@ -107,7 +109,72 @@ pub fn check(document: &Document, findings: &mut Vec<Finding>) {
             format!("Invalid value: {deadline}: must be greater than minReadySeconds"),
         ));
     }
+    if workload_ref.is_none() {
+        check_pod_template(document, spec, findings);
+    }
     check_strategy(document, spec, findings);
+}
+
+/// The rules of Kubernetes' `ValidatePodTemplateSpecForReplicaSet` that the controller runs
+/// on the pod template (validation.go:163-164, after defaulting `restartPolicy` to `Always`):
+/// a ReplicaSet's pods restart always and have no active deadline, and a pod has at least one
+/// container, each with its own name.
+fn check_pod_template(document: &Document, spec: &Value, findings: &mut Vec<Finding>) {
+    let path = FieldPath::parse("spec.template.spec");
+    let pod = spec.lookup("/template/spec");
+    if let Some(policy) = pod.and_then(|p| get(p, "restartPolicy"))
+        && policy.as_str() != Some("Always")
+    {
+        let shown = policy
+            .as_str()
+            .map_or_else(|| policy.to_string(), |s| format!("{s:?}"));
+        findings.push(
+            error(
+                document,
+                &path.clone().key("restartPolicy"),
+                "rollout/pod-template",
+                format!("Unsupported value: {shown}: supported values: \"Always\""),
+            )
+            .with_hint("a Rollout's pods run in ReplicaSets, which restart them always: remove restartPolicy or set it to Always"),
+        );
+    }
+    if pod.and_then(|p| get(p, "activeDeadlineSeconds")).is_some() {
+        findings.push(error(
+            document,
+            &path.clone().key("activeDeadlineSeconds"),
+            "rollout/pod-template",
+            "Forbidden: activeDeadlineSeconds in ReplicaSet is not Supported",
+        ));
+    }
+    let containers = pod
+        .and_then(|p| get(p, "containers"))
+        .and_then(Value::as_array);
+    if containers.is_none_or(Vec::is_empty) {
+        let at = if pod.is_some() {
+            path.clone().key("containers")
+        } else {
+            FieldPath::parse("spec.template")
+        };
+        let mut finding = error(document, &at, "rollout/pod-template", "Required value");
+        // The controller names the field even where it is not written.
+        finding.message = "spec.template.spec.containers: Required value".to_owned();
+        findings.push(finding);
+        return;
+    }
+    let mut seen = std::collections::HashSet::new();
+    for (i, container) in containers.into_iter().flatten().enumerate() {
+        let Some(name) = container.get("name").and_then(Value::as_str) else {
+            continue;
+        };
+        if !seen.insert(name) {
+            findings.push(error(
+                document,
+                &path.clone().key("containers").index(i).key("name"),
+                "rollout/pod-template",
+                format!("Duplicate value: {name:?}"),
+            ));
+        }
+    }
 }
 
 fn check_selector(
@@ -225,17 +292,22 @@ fn check_blue_green(
     check_anti_affinity(document, blue_green, &path, findings);
 }
 
-/// Which traffic providers need both canaryService and stableService.
+/// Which traffic providers need both canaryService and stableService
+/// (`requireCanaryStableServices`, validation.go:238-258): ALB and Istio host-level splitting
+/// do not when ping-pong Services are given, Istio subset-level splitting never does, and
+/// traffic-router plugins alone do not.
 fn requires_services(canary: &Value) -> bool {
     let Some(routing) = get(canary, "trafficRouting") else {
         return false;
     };
     let has = |key| get(routing, key).is_some();
-    (has("alb") && get(canary, "pingPong").is_none())
+    let ping_pong = get(canary, "pingPong").is_some();
+    (has("alb") && !ping_pong)
         || (has("istio")
             && routing
                 .lookup("/istio/destinationRule")
-                .is_none_or(Value::is_null))
+                .is_none_or(Value::is_null)
+            && !ping_pong)
         || ["smi", "apisix", "ambassador", "nginx", "appMesh", "traefik"]
             .iter()
             .any(|k| has(k))
@@ -280,14 +352,22 @@ fn check_canary(document: &Document, spec: &Value, canary: &Value, findings: &mu
             format!("Invalid value: {stable_service:?}: This rollout uses the same service for the stable and canary services, but two different services are required."),
         ));
     }
+    // Ping-pong (validation.go:267-283): the ALB, Istio and plugin routers support it.
     if let Some(ping_pong) = get(canary, "pingPong") {
         let routing = get(canary, "trafficRouting");
-        if routing.is_some_and(|r| get(r, "alb").is_none()) {
+        if let Some(routing) = routing
+            && get(routing, "alb").is_none()
+            && get(routing, "istio").is_none()
+            && routing
+                .get("plugins")
+                .and_then(Value::as_object)
+                .is_none_or(|p| p.is_empty())
+        {
             findings.push(error(
                 document,
                 &path.clone().key("trafficRouting").key("alb"),
                 "rollout/ping-pong",
-                "Invalid value: null: Ping-pong feature works with the ALB traffic routing only",
+                "Invalid value: null: Ping-pong feature works with the ALB, Istio, and plugin-based traffic routers only",
             ));
         }
         let ping = ping_pong
@@ -314,6 +394,19 @@ fn check_canary(document: &Document, spec: &Value, canary: &Value, findings: &mu
                 &path.clone().key("pingPong").key("pingService"),
                 "rollout/ping-pong",
                 format!("Invalid value: {ping:?}: This rollout uses the same service for the ping and pong services, but two different services are required."),
+            ));
+        }
+        if let Some(alb) = routing.and_then(|r| get(r, "alb"))
+            && alb
+                .get("rootService")
+                .and_then(Value::as_str)
+                .is_none_or(str::is_empty)
+        {
+            findings.push(error(
+                document,
+                &path.clone().key("trafficRouting").key("alb").key("rootService"),
+                "rollout/ping-pong",
+                "Invalid value: \"\": Root service field is required for the configuration with ALB and ping-pong feature enabled",
             ));
         }
     }
@@ -380,7 +473,7 @@ fn check_canary(document: &Document, spec: &Value, canary: &Value, findings: &mu
                     document,
                     &path.clone().key("trafficRouting").key("maxTrafficWeight"),
                     "rollout/max-traffic-weight",
-                    format!("Invalid value: {max}: Canary maxTrafficWeight in traffic routing only support in Nginx and Plugins"),
+                    format!("Invalid value: {max}: Canary maxTrafficWeight in traffic routing only supported in Nginx and Plugins"),
                 ));
             }
         }
@@ -438,7 +531,7 @@ fn check_step(
         ));
     }
     if let Some(duration) = step.lookup("/pause/duration").filter(|d| !d.is_null())
-        && duration_seconds(duration).is_none_or(|s| s < 0.0)
+        && pause_seconds(duration).is_none_or(|s| s < 0)
     {
         findings.push(
             error(
@@ -460,9 +553,14 @@ fn check_step(
         ));
     }
     let has = |key: &str| routing.is_some_and(|r| get(r, key).is_some());
-    if get(step, "setHeaderRoute").is_some()
-        && !(has("istio") || has("alb") || has("apisix") || has("plugins"))
-    {
+    let plugins = routing
+        .and_then(|r| r.get("plugins"))
+        .and_then(Value::as_object)
+        .is_some_and(|p| !p.is_empty());
+    // validation.go:334-349: without a router that supports header routes only that is
+    // reported; with ALB only `exact` values work.
+    let header_routing = has("istio") || has("alb") || has("apisix") || plugins;
+    if get(step, "setHeaderRoute").is_some() && !header_routing {
         findings.push(error(
             document,
             &path().key("setHeaderRoute"),
@@ -470,12 +568,13 @@ fn check_step(
             "Invalid value: SetHeaderRoute requires TrafficRouting, supports Istio and ALB and Apisix",
         ));
     }
-    if get(step, "setMirrorRoute").is_some() && !has("istio") {
+    // validation.go:351-355.
+    if get(step, "setMirrorRoute").is_some() && !(has("istio") || plugins) {
         findings.push(error(
             document,
             &path().key("setMirrorRoute"),
             "rollout/mirror-route",
-            "Invalid value: SetMirrorRoute requires TrafficRouting, supports Istio only",
+            "Invalid value: SetMirrorRoute requires TrafficRouting, supports Istio and Plugins",
         ));
     }
     if routing.is_some()
@@ -490,9 +589,11 @@ fn check_step(
             )),
             Some(managed) => {
                 for key in ["setHeaderRoute", "setMirrorRoute"] {
-                    let Some(name) = step.get(key).and_then(|route| route.get("name")).and_then(Value::as_str) else {
+                    let Some(route) = get(step, key) else {
                         continue;
                     };
+                    // An unnamed route is looked up as "" (validation.go:428-440).
+                    let name = route.get("name").and_then(Value::as_str).unwrap_or_default();
                     if !managed.iter().any(|m| m.get("name").and_then(Value::as_str) == Some(name)) {
                         findings.push(error(
                             document,
@@ -506,6 +607,9 @@ fn check_step(
         }
     }
     for key in ["setHeaderRoute", "setMirrorRoute"] {
+        if key == "setHeaderRoute" && !header_routing {
+            continue;
+        }
         let matches = step
             .get(key)
             .and_then(|route| route.get("match"))
@@ -516,26 +620,38 @@ fn check_step(
             } else {
                 ["method", "path"]
                     .iter()
-                    .filter_map(|f| m.get(*f))
+                    .filter_map(|f| m.get(*f).filter(|v| !v.is_null()))
                     .collect()
             };
             for value in values {
+                let is_set = |k: &str| {
+                    value
+                        .get(k)
+                        .and_then(Value::as_str)
+                        .is_some_and(|s| !s.is_empty())
+                };
                 let set = ["exact", "regex", "prefix"]
                     .iter()
-                    .filter(|k| {
-                        value
-                            .get(**k)
-                            .and_then(Value::as_str)
-                            .is_some_and(|s| !s.is_empty())
-                    })
+                    .filter(|k| is_set(k))
                     .count();
-                let message = match set {
-                    0 => {
+                let message = if key == "setHeaderRoute" && has("alb") {
+                    // hasALBInvalidValues (validation.go:509-520).
+                    if value.is_null() {
                         "StringMatch value missed, match value must have one of the following: exact, regex, prefix"
+                    } else if !is_set("exact") || is_set("regex") || is_set("prefix") {
+                        "SetHeaderRoute match value invalid. ALB supports 'exact' value only"
+                    } else {
+                        continue;
                     }
-                    1 => continue,
-                    _ => {
-                        "StringMatch match value must have exactly one of the following: exact, regex, prefix"
+                } else {
+                    match set {
+                        0 => {
+                            "StringMatch value missed, match value must have one of the following: exact, regex, prefix"
+                        }
+                        1 => continue,
+                        _ => {
+                            "StringMatch match value must have exactly one of the following: exact, regex, prefix"
+                        }
                     }
                 };
                 findings.push(error(
@@ -556,7 +672,7 @@ fn check_step(
         };
         let message = match routing {
             None => "Experiment template weight cannot be set unless TrafficRouting is enabled",
-            Some(_) if has("alb") || has("smi") || has("istio") || has("plugins") => continue,
+            Some(_) if has("alb") || has("smi") || has("istio") || plugins => continue,
             Some(_) => {
                 "Experiment template weight is only available for TrafficRouting with SMI, ALB, Istio and Plugins at this time"
             }
