@@ -12,7 +12,7 @@ use std::collections::HashSet;
 
 use serde_json::Value;
 
-use super::value::go_duration;
+use super::value::go_duration_error;
 use super::{at, references};
 use crate::finding::{Finding, Severity};
 use crate::index::Index;
@@ -134,13 +134,11 @@ fn metric_error(metric: &Value) -> Option<(&'static str, String)> {
         ));
     }
     for (field, name) in [("interval", "interval"), ("initialDelay", "startDelay")] {
-        if let Some(duration) = text(field).filter(|s| !s.contains("{{"))
-            && go_duration(duration).is_none()
+        if let Some(why) = text(field)
+            .filter(|s| !s.contains("{{"))
+            .and_then(go_duration_error)
         {
-            return Some((
-                field,
-                format!("invalid {name} string: time: invalid duration {duration:?}"),
-            ));
+            return Some((field, format!("invalid {name} string: {why}")));
         }
     }
     provider_error(metric)

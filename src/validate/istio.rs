@@ -558,3 +558,27 @@ pub fn check_weights(vs: &Document, findings: &mut Vec<Finding>) {
         }
     }
 }
+
+/// Istio's admission rule for the subsets of a DestinationRule (`validateDestinationRule`,
+/// istio/istio `pkg/config/validation/validation.go:648-655`): subset names are unique.
+pub fn check_destination_rule_subsets(rule: &Document, findings: &mut Vec<Finding>) {
+    let subsets = rule.value.lookup("/spec/subsets").and_then(Value::as_array);
+    let mut seen = std::collections::HashSet::new();
+    for (i, subset) in subsets.into_iter().flatten().enumerate() {
+        let Some(name) = subset.get("name").and_then(Value::as_str) else {
+            continue;
+        };
+        if !seen.insert(name) {
+            findings.push(
+                super::at(
+                    rule,
+                    &FieldPath::parse("spec.subsets").index(i).key("name"),
+                    Severity::Error,
+                    "istio/destination-rule",
+                    format!("duplicate subset names: {name}"),
+                )
+                .with_hint("Istio refuses the DestinationRule; give each subset its own name"),
+            );
+        }
+    }
+}

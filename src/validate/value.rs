@@ -49,6 +49,42 @@ pub fn pause_seconds(value: &Value) -> Option<i64> {
     }
 }
 
+/// Why Go's `time.ParseDuration` refuses `text`, in its words (`time: unknown unit "s-typo"
+/// in duration "60s-typo"`), or `None` when it reads it.
+pub fn go_duration_error(text: &str) -> Option<String> {
+    if go_duration(text).is_some() {
+        return None;
+    }
+    let quoted = format!("{text:?}");
+    let rest = text.trim_start_matches(['-', '+']);
+    let invalid = || Some(format!("time: invalid duration {quoted}"));
+    if rest.is_empty() || !rest.starts_with(|c: char| c.is_ascii_digit() || c == '.') {
+        return invalid();
+    }
+    let mut rest = rest;
+    while !rest.is_empty() {
+        let number_end = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        if number_end == 0 || rest[..number_end].parse::<f64>().is_err() {
+            return invalid();
+        }
+        rest = &rest[number_end..];
+        let unit_end = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
+        let unit = &rest[..unit_end];
+        if unit.is_empty() {
+            return Some(format!("time: missing unit in duration {quoted}"));
+        }
+        if !matches!(unit, "ns" | "us" | "µs" | "μs" | "ms" | "s" | "m" | "h") {
+            return Some(format!("time: unknown unit {unit:?} in duration {quoted}"));
+        }
+        rest = &rest[unit_end..];
+    }
+    invalid()
+}
+
 /// Go's `time.ParseDuration`, in seconds.
 pub fn go_duration(text: &str) -> Option<f64> {
     let (negative, mut rest) = match text.strip_prefix('-') {
@@ -97,6 +133,23 @@ mod tests {
         assert_eq!(go_duration("-5s"), Some(-5.0));
         assert_eq!(go_duration("5 minutes"), None);
         assert_eq!(go_duration(""), None);
+    }
+
+    #[test]
+    fn duration_errors_in_go_words() {
+        assert_eq!(
+            go_duration_error("60s-typo").as_deref(),
+            Some("time: unknown unit \"s-typo\" in duration \"60s-typo\"")
+        );
+        assert_eq!(
+            go_duration_error("60").as_deref(),
+            Some("time: missing unit in duration \"60\"")
+        );
+        assert_eq!(
+            go_duration_error("soon").as_deref(),
+            Some("time: invalid duration \"soon\"")
+        );
+        assert_eq!(go_duration_error("1m30s"), None);
     }
 
     #[test]
