@@ -160,16 +160,38 @@ fn validate_gives_the_controllers_verdict() {
     let mut total = [0usize; 2];
     let mut unexpected = Vec::new();
     let mut stale = Vec::new();
-    for dir in &cases {
-        let name = dir
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or_default()
-            .to_owned();
-        let expect = read_expect(&dir.join("expect.yaml"));
+    // Each case is a process of its own: run them on every core.
+    let workers = std::thread::available_parallelism().map_or(1, usize::from);
+    let chunk = cases.len().div_ceil(workers).max(1);
+    let verdicts: Vec<(String, Expect, Option<String>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = cases
+            .chunks(chunk)
+            .map(|dirs| {
+                scope.spawn(move || {
+                    dirs.iter()
+                        .map(|dir| {
+                            let name = dir
+                                .file_name()
+                                .and_then(|n| n.to_str())
+                                .unwrap_or_default()
+                                .to_owned();
+                            let expect = read_expect(&dir.join("expect.yaml"));
+                            let why = disagreement(dir, &expect);
+                            (name, expect, why)
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("a worker"))
+            .collect()
+    });
+    for (name, expect, why) in verdicts {
         let kind = usize::from(expect.valid);
         total[kind] += 1;
-        match disagreement(dir, &expect) {
+        match why {
             None => {
                 agree[kind] += 1;
                 if gaps.contains(&name) {
@@ -209,4 +231,92 @@ fn known_gaps_are_read_from_the_readme() {
     let readme = "# x\n\n## Known gaps\n\n- `case-a`: why\n- `case-b`: why\n\n## Skipped\n\n- `TestX`: live\n";
     assert_eq!(known_gaps(readme), ["case-a", "case-b"]);
     assert!(known_gaps("# nothing\n").is_empty());
+}
+
+/// rolloutify's own migration rule follows the controller's choice of hosts: with ping-pong
+/// and no canary/stable Services, the routes split between the ping and pong Services, so a
+/// traffic policy left on the app's Service no longer applies to either.
+#[test]
+fn ping_pong_hosts_need_the_traffic_policy_too() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let app = "\
+apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+metadata:
+  name: web
+spec:
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers: [{name: web, image: web:1}]
+  strategy:
+    canary:
+      pingPong: {pingService: web-ping, pongService: web-pong}
+      trafficRouting:
+        istio:
+          virtualService: {name: web, routes: [primary]}
+      steps: [{setWeight: 10}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web-ping}
+spec:
+  selector: {app: web}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web-pong}
+spec:
+  selector: {app: web}
+---
+apiVersion: networking.istio.io/v1beta1
+kind: DestinationRule
+metadata: {name: web}
+spec:
+  host: web
+  trafficPolicy:
+    tls: {mode: ISTIO_MUTUAL}
+---
+apiVersion: networking.istio.io/v1beta1
+kind: VirtualService
+metadata: {name: web}
+spec:
+  hosts: [web]
+  http:
+    - name: primary
+      route:
+        - destination: {host: web-pong}
+          weight: 100
+        - destination: {host: web-ping}
+          weight: 0
+";
+    std::fs::write(dir.path().join("app.yaml"), app).expect("write");
+    let output = Command::cargo_bin("rolloutify")
+        .expect("binary")
+        .current_dir(dir.path())
+        .args(["validate", "-o", "json", "app.yaml"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(0), "warnings only");
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    let warning = report["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|f| f["rule"] == "migration/traffic-policy-not-applied")
+        .unwrap_or_else(|| panic!("no traffic-policy warning: {report}"));
+    let message = warning["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("web-ping and web-pong"),
+        "names the ping and pong hosts: {message}"
+    );
 }

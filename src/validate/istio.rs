@@ -159,7 +159,7 @@ pub fn check_rollout(index: &Index, rollout_index: usize, findings: &mut Vec<Fin
 /// rollout/trafficrouting/service_helper.go:16-30): the canary and stable Services, or with
 /// ping-pong and neither of them, the pong and ping Services (before the first promotion the
 /// stable side is pong).
-fn stable_and_canary_services(canary: &Value) -> (&str, &str) {
+pub(super) fn stable_and_canary_services(canary: &Value) -> (&str, &str) {
     let text = |pointer: &str| {
         canary
             .lookup(pointer)
