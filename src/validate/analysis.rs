@@ -645,3 +645,93 @@ pub fn check_rollout(index: &Index, rollout_index: usize, findings: &mut Vec<Fin
         check_analysis(index, rollout, analysis, &all, findings);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn prometheus(extra: Value) -> Value {
+        let mut metric = json!({"name": "m", "provider": {"prometheus": {"query": "up"}}});
+        if let (Some(m), Some(e)) = (metric.as_object_mut(), extra.as_object()) {
+            m.extend(e.clone());
+        }
+        metric
+    }
+
+    fn message(extra: Value) -> Option<String> {
+        metric_error(&prometheus(extra)).map(|(_, m)| m)
+    }
+
+    #[test]
+    fn count_zero_is_unbounded() {
+        assert_eq!(message(json!({"count": 0, "failureLimit": 2})), None);
+        assert_eq!(
+            message(json!({"count": 1, "failureLimit": 2})).as_deref(),
+            Some(
+                "count (1) must be >= failureLimit + consecutiveSuccessLimit (2 + 0) if both >= 0"
+            )
+        );
+    }
+
+    #[test]
+    fn success_and_failure_limits() {
+        assert_eq!(
+            message(json!({"consecutiveSuccessLimit": 0, "failureLimit": -1})).as_deref(),
+            Some("failureLimit and consecutiveSuccessLimit cannot both be disabled")
+        );
+        assert_eq!(
+            message(
+                json!({"count": 3, "interval": "1m", "consecutiveSuccessLimit": 2, "failureLimit": -1})
+            ),
+            None
+        );
+        assert_eq!(
+            message(json!({"count": 2, "interval": "1m", "consecutiveSuccessLimit": 3, "failureLimit": -1}))
+                .as_deref(),
+            Some("count must be >= consecutiveSuccessLimit")
+        );
+        // Placeholders are resolved by the run: nothing to check offline.
+        assert_eq!(
+            message(json!({"count": "{{args.count}}", "failureLimit": 5})),
+            None
+        );
+    }
+
+    #[test]
+    fn providers_are_counted_with_each_plugin() {
+        let plugins = json!({"name": "m", "provider": {"plugin": {"a/one": {}, "a/two": {}}}});
+        assert_eq!(
+            metric_error(&plugins).map(|(_, m)| m).as_deref(),
+            Some("multiple providers specified")
+        );
+        let one = json!({"name": "m", "provider": {"plugin": {"a/one": {}}}});
+        assert_eq!(metric_error(&one), None);
+    }
+
+    #[test]
+    fn placeholders_resolve_to_declared_arguments() {
+        let metric = json!({"provider": {"prometheus": {"query": "up{job=\"{{ args.job }}\", x=\"{{args.x}}\"}"}}});
+        assert_eq!(
+            unresolved_placeholder(&metric, &["job".to_owned()]).as_deref(),
+            Some("args.x")
+        );
+        assert_eq!(
+            unresolved_placeholder(&metric, &["job".to_owned(), "x".to_owned()]),
+            None
+        );
+        let other = json!({"successCondition": "{{templates.x.podTemplateHash}}"});
+        assert_eq!(
+            unresolved_placeholder(&other, &[]).as_deref(),
+            Some("templates.x.podTemplateHash")
+        );
+    }
+
+    #[test]
+    fn rules_are_unanchored_regular_expressions() {
+        assert!(rule_matches(".*", "success-rate"));
+        assert!(rule_matches("success", "success-rate"));
+        assert!(!rule_matches("^error", "success-rate"));
+        assert!(!rule_matches("(", "success-rate"));
+    }
+}

@@ -582,3 +582,17 @@ pub fn check_destination_rule_subsets(rule: &Document, findings: &mut Vec<Findin
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn ping_pong_services_stand_for_stable_and_canary() {
+        let ping_pong = json!({"pingPong": {"pingService": "ping", "pongService": "pong"}});
+        assert_eq!(stable_and_canary_services(&ping_pong), ("pong", "ping"));
+        let both = json!({"canaryService": "c", "stableService": "s", "pingPong": {"pingService": "ping", "pongService": "pong"}});
+        assert_eq!(stable_and_canary_services(&both), ("s", "c"));
+    }
+}

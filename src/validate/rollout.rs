@@ -858,6 +858,39 @@ mod tests {
     }
 
     #[test]
+    fn pod_template_rules_of_a_replica_set() {
+        let text = BASE.replace(
+            "    spec: {containers: [{name: r, image: r}]}\n",
+            "    spec:\n      restartPolicy: OnFailure\n      activeDeadlineSeconds: 5\n      containers: [{name: r, image: r}, {name: r, image: s}]\n",
+        );
+        let found = findings(&format!("{text}      steps: [{{setWeight: 5}}]\n"));
+        let messages: Vec<&str> = found.iter().map(|f| f.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "spec.template.spec.restartPolicy: Unsupported value: \"OnFailure\": supported values: \"Always\"",
+                "spec.template.spec.activeDeadlineSeconds: Forbidden: activeDeadlineSeconds in ReplicaSet is not Supported",
+                "spec.template.spec.containers[1].name: Duplicate value: \"r\"",
+            ]
+        );
+    }
+
+    #[test]
+    fn ping_pong_routers_and_plugin_steps() {
+        let istio = findings(&format!(
+            "{BASE}      pingPong: {{pingService: a, pongService: b}}\n      trafficRouting:\n        istio:\n          virtualService: {{name: vs}}\n      steps: [{{plugin: {{name: x/y}}}}]\n"
+        ));
+        assert!(istio.is_empty(), "{istio:?}");
+        let nginx = findings(&format!(
+            "{BASE}      canaryService: c\n      stableService: s\n      pingPong: {{pingService: a, pongService: b}}\n      trafficRouting:\n        nginx: {{stableIngress: i}}\n"
+        ));
+        assert_eq!(nginx.len(), 1, "{nginx:?}");
+        assert!(nginx[0].message.ends_with(
+            "Ping-pong feature works with the ALB, Istio, and plugin-based traffic routers only"
+        ));
+    }
+
+    #[test]
     fn downward_api_fields() {
         assert!(is_downward_metadata("metadata.labels['app']"));
         assert!(is_downward_metadata("metadata.namespace"));
