@@ -357,6 +357,11 @@ fn check_virtual_service(
             RouteKind::Tcp => "tcpRoutes",
         };
         let listed = reference.get(list_field).and_then(Value::as_array);
+        // The controller's wrapping (validation_references.go:414-446).
+        let invalid = format!(
+            "Istio VirtualService has invalid {} routes. Error:",
+            kind.field().to_uppercase()
+        );
         let patched = match routes_to_patch(kind, listed, routes) {
             Ok(patched) => patched,
             Err(message) => {
@@ -366,7 +371,7 @@ fn check_virtual_service(
                         &path.clone().key(list_field),
                         Severity::Error,
                         "istio/route-not-found",
-                        message,
+                        format!("{invalid} {message}"),
                     )
                     .with_hint(format!(
                         "name the route in VirtualService {} or fix the list",
@@ -404,7 +409,7 @@ fn check_virtual_service(
                 )),
                 _ => None,
             };
-            if let Some(message) = missing {
+            if let Some(message) = missing.map(|m| format!("{invalid} {m}")) {
                 findings.push(
                     super::at(vs, &route_path.clone().key("route"), Severity::Error, "istio/route-destinations", message)
                         .with_hint(format!("Rollout {} manages this route: give it one destination to the stable and one to the canary", rollout.name())),
@@ -450,7 +455,7 @@ fn check_virtual_service(
                         Severity::Error,
                         "istio/route-ambiguous",
                         format!(
-                            "spec.{}[] should be set in VirtualService and it must have exactly one route when omitting spec.strategy.canary.trafficRouting.istio.virtualService.{list_field}",
+                            "{invalid} spec.{}[] should be set in VirtualService and it must have exactly one route when omitting spec.strategy.canary.trafficRouting.istio.virtualService.{list_field}",
                             kind.field()
                         ),
                     )
