@@ -115,11 +115,192 @@ pub fn check(document: &Document, findings: &mut Vec<Finding>) {
     check_strategy(document, spec, findings);
 }
 
+/// Kubernetes' `ValidateLabelSelector` (apimachinery `meta/v1/validation`), which the
+/// controller runs on the selector (validation.go:120): label names and values, and operators
+/// with the values they take. Returns whether the selector is unreadable
+/// (`LabelSelectorAsSelector` fails, validation.go:134-136), which stops the template checks.
+fn check_label_selector(
+    document: &Document,
+    selector: &Value,
+    path: &FieldPath,
+    findings: &mut Vec<Finding>,
+) -> bool {
+    let mut unreadable = false;
+    if let Some(labels) = selector.get("matchLabels").and_then(Value::as_object) {
+        check_labels(
+            document,
+            labels,
+            &path.clone().key("matchLabels"),
+            "rollout/invalid-selector",
+            findings,
+        );
+    }
+    let expressions = selector
+        .get("matchExpressions")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    for (i, requirement) in expressions.iter().enumerate() {
+        let at = path.clone().key("matchExpressions").index(i);
+        let values = requirement
+            .get("values")
+            .and_then(Value::as_array)
+            .map_or(0, Vec::len);
+        let operator = requirement
+            .get("operator")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let problem = match operator {
+            "In" | "NotIn" if values == 0 => Some((
+                at.clone().key("values"),
+                "Required value: must be specified when `operator` is 'In' or 'NotIn'".to_owned(),
+            )),
+            "Exists" | "DoesNotExist" if values > 0 => Some((
+                at.clone().key("values"),
+                "Forbidden: may not be specified when `operator` is 'Exists' or 'DoesNotExist'"
+                    .to_owned(),
+            )),
+            "In" | "NotIn" | "Exists" | "DoesNotExist" => None,
+            other => {
+                unreadable = true;
+                Some((
+                    at.clone().key("operator"),
+                    format!("Invalid value: {other:?}: not a valid selector operator"),
+                ))
+            }
+        };
+        if let Some((field, message)) = problem {
+            findings.push(error(document, &field, "rollout/invalid-selector", message));
+        }
+        if let Some(key) = requirement.get("key").and_then(Value::as_str)
+            && let Some(why) = label_name_error(key)
+        {
+            unreadable = true;
+            findings.push(error(
+                document,
+                &at.clone().key("key"),
+                "rollout/invalid-selector",
+                format!("Invalid value: {key:?}: {why}"),
+            ));
+        }
+    }
+    unreadable
+}
+
+/// Kubernetes' `ValidateLabels`: every key a qualified name, every value a label value.
+fn check_labels(
+    document: &Document,
+    labels: &serde_json::Map<String, Value>,
+    path: &FieldPath,
+    rule: &'static str,
+    findings: &mut Vec<Finding>,
+) {
+    for (key, value) in labels {
+        if let Some(why) = label_name_error(key) {
+            findings.push(error(
+                document,
+                path,
+                rule,
+                format!("Invalid value: {key:?}: {why}"),
+            ));
+        }
+        let Some(value) = value.as_str() else {
+            continue;
+        };
+        if let Some(why) = label_value_error(value) {
+            findings.push(error(
+                document,
+                &path.clone().key(key),
+                rule,
+                format!("Invalid value: {value:?}: {why}"),
+            ));
+        }
+    }
+}
+
+/// `([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]`: a label name (or value) part.
+fn is_label_part(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    !bytes.is_empty()
+        && bytes[0].is_ascii_alphanumeric()
+        && bytes[bytes.len() - 1].is_ascii_alphanumeric()
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}
+
+/// A DNS-1123 subdomain: lowercase labels of `[a-z0-9]([-a-z0-9]*[a-z0-9])?` joined by dots,
+/// at most 253 characters.
+fn is_dns_subdomain(text: &str) -> bool {
+    text.len() <= 253
+        && text.split('.').all(|label| {
+            let bytes = label.as_bytes();
+            !bytes.is_empty()
+                && bytes[0].is_ascii_alphanumeric()
+                && bytes[bytes.len() - 1].is_ascii_alphanumeric()
+                && bytes
+                    .iter()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
+        })
+}
+
+/// Why a label key is not a qualified name (apimachinery `IsQualifiedName`), in its words.
+fn label_name_error(key: &str) -> Option<String> {
+    const NAME: &str = "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
+    let (prefix, name) = match key.split_once('/') {
+        Some((prefix, name)) => (Some(prefix), name),
+        None => (None, key),
+    };
+    if name.contains('/') {
+        return Some("a qualified name must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]') with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')".to_owned());
+    }
+    if let Some(prefix) = prefix {
+        if prefix.is_empty() {
+            return Some("prefix part must be non-empty".to_owned());
+        }
+        if !is_dns_subdomain(prefix) {
+            return Some("prefix part a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')".to_owned());
+        }
+    }
+    if name.is_empty() {
+        return Some("name part must be non-empty".to_owned());
+    }
+    if name.len() > 63 {
+        return Some("name part must be no more than 63 characters".to_owned());
+    }
+    (!is_label_part(name)).then(|| NAME.to_owned())
+}
+
+/// Why a label value is not one (apimachinery `IsValidLabelValue`), in its words.
+fn label_value_error(value: &str) -> Option<String> {
+    if value.len() > 63 {
+        return Some("must be no more than 63 characters".to_owned());
+    }
+    (!value.is_empty() && !is_label_part(value)).then(|| "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')".to_owned())
+}
+
+/// A DNS-1123 label (container names): `[a-z0-9]([-a-z0-9]*[a-z0-9])?`, at most 63.
+fn is_dns_label(text: &str) -> bool {
+    text.len() <= 63 && !text.contains('.') && is_dns_subdomain(text)
+}
+
 /// The rules of Kubernetes' `ValidatePodTemplateSpecForReplicaSet` that the controller runs
 /// on the pod template (validation.go:163-164, after defaulting `restartPolicy` to `Always`):
 /// a ReplicaSet's pods restart always and have no active deadline, and a pod has at least one
 /// container, each with its own name.
 fn check_pod_template(document: &Document, spec: &Value, findings: &mut Vec<Finding>) {
+    if let Some(labels) = spec
+        .lookup("/template/metadata/labels")
+        .and_then(Value::as_object)
+    {
+        check_labels(
+            document,
+            labels,
+            &FieldPath::parse("spec.template.metadata.labels"),
+            "rollout/pod-template",
+            findings,
+        );
+    }
     let path = FieldPath::parse("spec.template.spec");
     let pod = spec.lookup("/template/spec");
     if let Some(policy) = pod.and_then(|p| get(p, "restartPolicy"))
@@ -163,9 +344,30 @@ fn check_pod_template(document: &Document, spec: &Value, findings: &mut Vec<Find
     }
     let mut seen = std::collections::HashSet::new();
     for (i, container) in containers.into_iter().flatten().enumerate() {
+        let at = path.clone().key("containers").index(i);
+        if container
+            .get("image")
+            .and_then(Value::as_str)
+            .is_none_or(str::is_empty)
+        {
+            findings.push(error(
+                document,
+                &at.clone().key("image"),
+                "rollout/pod-template",
+                "Required value",
+            ));
+        }
         let Some(name) = container.get("name").and_then(Value::as_str) else {
             continue;
         };
+        if !is_dns_label(name) {
+            findings.push(error(
+                document,
+                &at.clone().key("name"),
+                "rollout/pod-template",
+                format!("Invalid value: {name:?}: a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"),
+            ));
+        }
         if !seen.insert(name) {
             findings.push(error(
                 document,
@@ -204,6 +406,9 @@ fn check_selector(
         .get("matchExpressions")
         .and_then(Value::as_array)
         .map_or(0, Vec::len);
+    if check_label_selector(document, selector, &path, findings) {
+        return;
+    }
     if labels + expressions == 0 {
         findings.push(error(
             document,
