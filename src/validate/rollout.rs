@@ -1096,6 +1096,23 @@ mod tests {
     }
 
     #[test]
+    fn label_names_and_values() {
+        assert_eq!(label_name_error("app"), None);
+        assert_eq!(label_name_error("app.kubernetes.io/name"), None);
+        assert!(label_name_error("Example.com/x").is_some_and(|e| e.starts_with("prefix part")));
+        assert!(label_name_error("-app").is_some());
+        assert!(label_name_error("/app").is_some());
+        assert!(label_name_error("a/b/c").is_some());
+        assert!(label_name_error(&"a".repeat(64)).is_some());
+        assert_eq!(label_value_error(""), None);
+        assert_eq!(label_value_error("v1.2_x-y"), None);
+        assert!(label_value_error("a b").is_some());
+        assert!(is_dns_label("web-1"));
+        assert!(!is_dns_label("Web"));
+        assert!(!is_dns_label("web.1"));
+    }
+
+    #[test]
     fn downward_api_fields() {
         assert!(is_downward_metadata("metadata.labels['app']"));
         assert!(is_downward_metadata("metadata.namespace"));
