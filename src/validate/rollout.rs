@@ -303,8 +303,9 @@ fn check_pod_template(document: &Document, spec: &Value, findings: &mut Vec<Find
     }
     let path = FieldPath::parse("spec.template.spec");
     let pod = spec.lookup("/template/spec");
+    // Defaulting makes an empty policy `Always`.
     if let Some(policy) = pod.and_then(|p| get(p, "restartPolicy"))
-        && policy.as_str() != Some("Always")
+        && !matches!(policy.as_str(), Some("Always" | ""))
     {
         let shown = policy
             .as_str()
