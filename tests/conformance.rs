@@ -5,7 +5,8 @@
 //! expected rule and the controller's message (and no error of another rule, unless the
 //! case lists it under `also`); `valid` cases exit 0 without errors. A disagreement fails
 //! the test unless the suite's README lists it as a known gap — and a listed gap that now
-//! agrees fails too, so the list stays true.
+//! agrees fails too, so the list stays true. Every error of the controller's rules carries a
+//! hint (what to do).
 
 use std::path::{Path, PathBuf};
 
@@ -100,10 +101,23 @@ fn disagreement(dir: &Path, expect: &Expect) -> Option<String> {
         .expect("runs");
     let code = output.status.code();
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap_or_default();
-    let errors: Vec<(String, String)> = report["findings"]
+    let findings = report["findings"]
         .as_array()
-        .into_iter()
-        .flatten()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    // Every error says what to do (schema errors are the schema module's own).
+    if let Some(bare) = findings.iter().find(|f| {
+        f["severity"] == "error"
+            && f["hint"].as_str().is_none_or(str::is_empty)
+            && !f["rule"]
+                .as_str()
+                .unwrap_or_default()
+                .starts_with("schema/")
+    }) {
+        return Some(format!("an error without a hint: {bare}"));
+    }
+    let errors: Vec<(String, String)> = findings
+        .iter()
         .filter(|f| f["severity"] == "error")
         .map(|f| {
             (

@@ -192,13 +192,16 @@ pub fn check_template(template: &Document, findings: &mut Vec<Finding>) {
             .and_then(Value::as_str)
             .unwrap_or_default();
         if !names.insert(name.to_owned()) {
-            findings.push(at(
-                template,
-                &path.clone().key("name"),
-                Severity::Error,
-                "analysis/duplicate-metric",
-                format!("two metrics have the same name '{name}'"),
-            ));
+            findings.push(
+                at(
+                    template,
+                    &path.clone().key("name"),
+                    Severity::Error,
+                    "analysis/duplicate-metric",
+                    format!("two metrics have the same name '{name}'"),
+                )
+                .with_hint("give each metric its own name"),
+            );
         }
         if let Some((field, message)) = metric_error(metric) {
             let rule = match field {
@@ -208,13 +211,28 @@ pub fn check_template(template: &Document, findings: &mut Vec<Finding>) {
                 "interval" | "initialDelay" => "analysis/duration",
                 _ => "analysis/limits",
             };
-            findings.push(Finding::at(
-                template,
-                &path.clone().key(field),
-                Severity::Error,
-                rule,
-                format!("metrics[{i}]: {message}"),
-            ));
+            let hint = match rule {
+                "analysis/provider" => {
+                    "give the metric exactly one provider (prometheus, web, job, …)"
+                }
+                "analysis/interval" => {
+                    "give the metric an interval (e.g. 1m) between its measurements"
+                }
+                "analysis/duration" => "write a Go duration: 30s, 5m, 1h30m",
+                _ => {
+                    "set the limits so the controller can run the metric: it ends the AnalysisRun in Error otherwise, which aborts the rollout"
+                }
+            };
+            findings.push(
+                Finding::at(
+                    template,
+                    &path.clone().key(field),
+                    Severity::Error,
+                    rule,
+                    format!("metrics[{i}]: {message}"),
+                )
+                .with_hint(hint),
+            );
         }
         check_empty_result_guard(template, metric, &path, findings);
     }

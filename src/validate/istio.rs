@@ -79,7 +79,7 @@ pub fn check_rollout(index: &Index, rollout_index: usize, findings: &mut Vec<Fin
                 Severity::Error,
                 "istio/virtual-service-config",
                 "Invalid value: either VirtualService or VirtualServices must be configured, not both",
-            ));
+            ).with_hint("keep virtualService (one) or virtualServices (a list), not both"));
             return;
         }
         (Some(single), None) => vec![(base.clone().key("virtualService"), single)],
@@ -89,13 +89,18 @@ pub fn check_rollout(index: &Index, rollout_index: usize, findings: &mut Vec<Fin
             .map(|(i, v)| (base.clone().key("virtualServices").index(i), v))
             .collect(),
         (None, None) => {
-            findings.push(at(
-                rollout,
-                &base,
-                Severity::Error,
-                "istio/virtual-service-config",
-                "Required value: either VirtualService or VirtualServices must be configured",
-            ));
+            findings.push(
+                at(
+                    rollout,
+                    &base,
+                    Severity::Error,
+                    "istio/virtual-service-config",
+                    "Required value: either VirtualService or VirtualServices must be configured",
+                )
+                .with_hint(
+                    "name the VirtualService whose routes the Rollout splits: virtualService.name",
+                ),
+            );
             return;
         }
     };

@@ -60,8 +60,86 @@ fn get<'v>(value: &'v Value, key: &str) -> Option<&'v Value> {
     crate::load::get(value, key).filter(|v| !v.is_null())
 }
 
+/// What to do about a finding of `rule` that carries no more specific hint.
+fn default_hint(rule: &str) -> Option<&'static str> {
+    Some(match rule {
+        "rollout/pod-template" => {
+            "the controller validates the pod template as Kubernetes validates a ReplicaSet's: fix the field named"
+        }
+        "rollout/invalid-selector" => {
+            "label names are [prefix/]name (63 characters, alphanumerics, '-', '_', '.'); In and NotIn take values, Exists and DoesNotExist take none"
+        }
+        "rollout/ping-pong" => {
+            "name two different ping and pong Services, with the ALB (and its rootService), Istio or a traffic-router plugin"
+        }
+        "rollout/string-match" => {
+            "give the match exactly one of exact, regex or prefix (exact only with ALB)"
+        }
+        "rollout/header-route" | "rollout/mirror-route" => {
+            "use a traffic router that supports the step (Istio; ALB, Apisix or plugins for header routes; plugins for mirror routes), or remove the step"
+        }
+        "rollout/max-traffic-weight" => "remove maxTrafficWeight, or route with Nginx or a plugin",
+        "rollout/experiment-weight" => {
+            "remove the template weight, or route traffic with SMI, ALB, Istio or a plugin"
+        }
+        "rollout/set-weight-range" => {
+            "write a weight from 0 to 100 (or to trafficRouting.maxTrafficWeight)"
+        }
+        "rollout/anti-affinity" => {
+            "list exactly one of preferredDuringSchedulingIgnoredDuringExecution (weight 1-100) or requiredDuringSchedulingIgnoredDuringExecution"
+        }
+        "rollout/managed-routes" => {
+            "list the route of each setHeaderRoute and setMirrorRoute step under trafficRouting.managedRoutes"
+        }
+        "rollout/selector-mismatch" => {
+            "make the pod template carry every label the selector asks for"
+        }
+        "rollout/analysis-args" => {
+            "use a downward API path: metadata.name, metadata.namespace, metadata.uid, metadata.labels['k'] or metadata.annotations['k']"
+        }
+        "rollout/duplicate-services" => "name two different Services",
+        "rollout/scale-down-revision-limit" => {
+            "raise revisionHistoryLimit to at least scaleDownDelayRevisionLimit, or lower the latter"
+        }
+        "rollout/dynamic-stable-scale"
+        | "rollout/scale-down-delay"
+        | "rollout/set-canary-scale" => {
+            "configure trafficRouting, or remove the field (dynamicStableScale and scaleDownDelaySeconds exclude each other)"
+        }
+        "rollout/progress-deadline" => {
+            "make progressDeadlineSeconds (default 600) larger than minReadySeconds"
+        }
+        "rollout/negative-field" => "write 0 or more",
+        "rollout/empty-selector" | "rollout/missing-selector" => {
+            "give spec.selector the matchLabels of the pod template (or use workloadRef)"
+        }
+        "rollout/multiple-strategies" | "rollout/missing-strategy" => {
+            "give spec.strategy exactly one of canary or blueGreen"
+        }
+        "rollout/workload-ref-with-template" => {
+            "remove spec.template: the Rollout runs the pod template of the workload it references"
+        }
+        "rollout/step-kind" => {
+            "write one action per step: setWeight, pause, analysis, experiment, setCanaryScale, setHeaderRoute, setMirrorRoute or plugin"
+        }
+        _ => return None,
+    })
+}
+
 /// Runs every spec check on one Rollout.
 pub fn check(document: &Document, findings: &mut Vec<Finding>) {
+    let first = findings.len();
+    check_spec(document, findings);
+    for finding in &mut findings[first..] {
+        if finding.hint.is_none()
+            && let Some(hint) = default_hint(finding.rule)
+        {
+            finding.hint = Some(hint.to_owned());
+        }
+    }
+}
+
+fn check_spec(document: &Document, findings: &mut Vec<Finding>) {
     // The controller reads a missing spec as an empty one and reports what that lacks.
     let empty = Value::Object(serde_json::Map::new());
     let spec = get(&document.value, "spec").unwrap_or(&empty);
