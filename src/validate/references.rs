@@ -1,6 +1,7 @@
 //! References from a Rollout to other resources of the input: its Services must select only
-//! labels its pods carry, and the AnalysisTemplates it names must exist and get their
-//! arguments. Resources that are not in the input may live in the cluster: those are
+//! labels its pods carry and not be managed by another Rollout, and the AnalysisTemplates it
+//! names must exist (their arguments are checked with the templates merged, in
+//! `analysis.rs`). Resources that are not in the input may live in the cluster: those are
 //! warnings, not errors.
 
 use serde_json::{Map, Value};
@@ -52,10 +53,10 @@ fn service_fields(rollout: &Document) -> Vec<(FieldPath, String)> {
 }
 
 /// The AnalysisTemplates a Rollout names: (path of the reference, name, cluster scope).
-pub fn template_references(rollout: &Document) -> Vec<(FieldPath, String, bool, bool)> {
+fn template_references(rollout: &Document) -> Vec<(FieldPath, String, bool)> {
     let mut found = Vec::new();
     // Paths are made only for the analyses that name templates: most steps name none.
-    let mut add = |base: &dyn Fn() -> FieldPath, analysis: Option<&Value>, in_step: bool| {
+    let mut add = |base: &dyn Fn() -> FieldPath, analysis: Option<&Value>| {
         let templates = analysis
             .and_then(|a| a.get("templates"))
             .and_then(Value::as_array);
@@ -69,7 +70,6 @@ pub fn template_references(rollout: &Document) -> Vec<(FieldPath, String, bool, 
                     base().key("templates").index(i).key("templateName"),
                     name.to_owned(),
                     cluster,
-                    in_step,
                 ));
             }
         }
@@ -78,7 +78,6 @@ pub fn template_references(rollout: &Document) -> Vec<(FieldPath, String, bool, 
     add(
         &|| FieldPath::parse("spec.strategy.canary.analysis"),
         spec.lookup("/canary/analysis"),
-        false,
     );
     for (i, step) in spec
         .lookup("/canary/steps")
@@ -94,14 +93,12 @@ pub fn template_references(rollout: &Document) -> Vec<(FieldPath, String, bool, 
                     .key("analysis")
             },
             step.get("analysis"),
-            true,
         );
     }
     for key in ["prePromotionAnalysis", "postPromotionAnalysis"] {
         add(
             &|| FieldPath::parse("spec.strategy.blueGreen").key(key),
             spec.get("blueGreen").and_then(|b| b.get(key)),
-            true,
         );
     }
     found
@@ -158,7 +155,7 @@ pub fn check_rollout(index: &Index, rollout_index: usize, findings: &mut Vec<Fin
             );
         }
     }
-    for (path, name, cluster, _) in template_references(rollout) {
+    for (path, name, cluster) in template_references(rollout) {
         if find_template(index, rollout, &name, cluster).is_none() {
             findings.push(
                 at(
