@@ -28,6 +28,19 @@ fn tricky_string() -> impl Strategy<Value = String> {
     ]
 }
 
+/// Tricky strings that Kubernetes accepts as label values (`~`, `a: b` or a leading space
+/// are refused by the API server, and by the controller's pod template validation).
+fn tricky_label_value() -> impl Strategy<Value = String> {
+    tricky_string().prop_filter("a valid label value", |v| {
+        v.len() <= 63
+            && (v.is_empty()
+                || (v.starts_with(|c: char| c.is_ascii_alphanumeric())
+                    && v.ends_with(|c: char| c.is_ascii_alphanumeric())
+                    && v.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))))
+    })
+}
+
 fn name() -> impl Strategy<Value = String> {
     "[a-z][a-z0-9]{2,8}"
 }
@@ -37,7 +50,7 @@ prop_compose! {
         app in name(),
         namespace in proptest::option::of(name()),
         replicas in proptest::option::of(0u32..20),
-        extra_label in proptest::option::of((name(), tricky_string())),
+        extra_label in proptest::option::of((name(), tricky_label_value())),
         env in proptest::collection::vec((name(), tricky_string()), 0..4),
         port in 1u32..65535,
         fqdn in any::<bool>(),

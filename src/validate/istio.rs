@@ -79,7 +79,7 @@ pub fn check_rollout(index: &Index, rollout_index: usize, findings: &mut Vec<Fin
                 Severity::Error,
                 "istio/virtual-service-config",
                 "Invalid value: either VirtualService or VirtualServices must be configured, not both",
-            ));
+            ).with_hint("keep virtualService (one) or virtualServices (a list), not both"));
             return;
         }
         (Some(single), None) => vec![(base.clone().key("virtualService"), single)],
@@ -89,21 +89,27 @@ pub fn check_rollout(index: &Index, rollout_index: usize, findings: &mut Vec<Fin
             .map(|(i, v)| (base.clone().key("virtualServices").index(i), v))
             .collect(),
         (None, None) => {
-            findings.push(at(
-                rollout,
-                &base,
-                Severity::Error,
-                "istio/virtual-service-config",
-                "Required value: either VirtualService or VirtualServices must be configured",
-            ));
+            findings.push(
+                at(
+                    rollout,
+                    &base,
+                    Severity::Error,
+                    "istio/virtual-service-config",
+                    "Required value: either VirtualService or VirtualServices must be configured",
+                )
+                .with_hint(
+                    "name the VirtualService whose routes the Rollout splits: virtualService.name",
+                ),
+            );
             return;
         }
     };
     let canary = &rollout.value["spec"]["strategy"]["canary"];
     let rule = istio.get("destinationRule").filter(|v| !v.is_null());
+    let (stable_service, canary_service) = stable_and_canary_services(canary);
     let targets = Targets {
-        stable_service: canary["stableService"].as_str().unwrap_or_default(),
-        canary_service: canary["canaryService"].as_str().unwrap_or_default(),
+        stable_service,
+        canary_service,
         subsets: rule.map(|r| {
             (
                 r["stableSubsetName"].as_str().unwrap_or_default(),
@@ -154,6 +160,27 @@ pub fn check_rollout(index: &Index, rollout_index: usize, findings: &mut Vec<Fin
     }
 }
 
+/// The Services the routes must name (`GetStableAndCanaryServices(ro, false)`,
+/// rollout/trafficrouting/service_helper.go:16-30): the canary and stable Services, or with
+/// ping-pong and neither of them, the pong and ping Services (before the first promotion the
+/// stable side is pong).
+pub(super) fn stable_and_canary_services(canary: &Value) -> (&str, &str) {
+    let text = |pointer: &str| {
+        canary
+            .lookup(pointer)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+    };
+    let (stable, canary_service) = (text("/stableService"), text("/canaryService"));
+    if canary.get("pingPong").is_some_and(|p| !p.is_null())
+        && stable.is_empty()
+        && canary_service.is_empty()
+    {
+        return (text("/pingPong/pongService"), text("/pingPong/pingService"));
+    }
+    (stable, canary_service)
+}
+
 fn check_destination_rule(
     index: &Index,
     rollout: &Document,
@@ -187,9 +214,11 @@ fn check_destination_rule(
                 at(
                     rollout,
                     &path.clone().key(field),
-                    Severity::Error,
+                    // The controller does not refuse the Rollout: it fails when it first
+                    // updates the subsets' pod-template hashes (istio.go UpdateHash).
+                    Severity::Warning,
                     "istio/subset-not-found",
-                    format!("Invalid value: {subset:?}: subset {subset:?} not found in DestinationRule {name:?}"),
+                    format!("Invalid value: {subset:?}: subset {subset:?} not found in DestinationRule {name:?}; the controller accepts the Rollout but fails when it sets the subsets' pod-template hashes"),
                 )
                 .with_hint("add the subset (labels may be the app's selector; the controller adds the pod-template hash)"),
             );
@@ -301,6 +330,24 @@ fn check_virtual_service(
     targets: &Targets,
     findings: &mut Vec<Finding>,
 ) {
+    // validation_references.go:399-406: the VirtualService must hold http, tls or tcp routes.
+    if RouteKind::ALL.iter().all(|kind| {
+        vs.value
+            .lookup(&format!("/spec/{}", kind.field()))
+            .is_none_or(Value::is_null)
+    }) {
+        findings.push(
+            at(
+                rollout,
+                &path.clone().key("name"),
+                Severity::Error,
+                "istio/no-routes",
+                format!("Invalid value: {:?}: Unable to get any of the HTTP, TCP or TLS routes for the Istio VirtualService", vs.name()),
+            )
+            .with_hint(format!("give VirtualService {} the http (or tls, tcp) route the Rollout splits", vs.name())),
+        );
+        return;
+    }
     for kind in RouteKind::ALL {
         let Some(routes) = vs
             .value
@@ -315,6 +362,11 @@ fn check_virtual_service(
             RouteKind::Tcp => "tcpRoutes",
         };
         let listed = reference.get(list_field).and_then(Value::as_array);
+        // The controller's wrapping (validation_references.go:414-446).
+        let invalid = format!(
+            "Istio VirtualService has invalid {} routes. Error:",
+            kind.field().to_uppercase()
+        );
         let patched = match routes_to_patch(kind, listed, routes) {
             Ok(patched) => patched,
             Err(message) => {
@@ -324,7 +376,7 @@ fn check_virtual_service(
                         &path.clone().key(list_field),
                         Severity::Error,
                         "istio/route-not-found",
-                        message,
+                        format!("{invalid} {message}"),
                     )
                     .with_hint(format!(
                         "name the route in VirtualService {} or fix the list",
@@ -362,7 +414,7 @@ fn check_virtual_service(
                 )),
                 _ => None,
             };
-            if let Some(message) = missing {
+            if let Some(message) = missing.map(|m| format!("{invalid} {m}")) {
                 findings.push(
                     super::at(vs, &route_path.clone().key("route"), Severity::Error, "istio/route-destinations", message)
                         .with_hint(format!("Rollout {} manages this route: give it one destination to the stable and one to the canary", rollout.name())),
@@ -408,7 +460,7 @@ fn check_virtual_service(
                         Severity::Error,
                         "istio/route-ambiguous",
                         format!(
-                            "spec.{}[] should be set in VirtualService and it must have exactly one route when omitting spec.strategy.canary.trafficRouting.istio.virtualService.{list_field}",
+                            "{invalid} spec.{}[] should be set in VirtualService and it must have exactly one route when omitting spec.strategy.canary.trafficRouting.istio.virtualService.{list_field}",
                             kind.field()
                         ),
                     )
@@ -419,8 +471,36 @@ fn check_virtual_service(
     }
 }
 
-/// Istio refuses routes whose weighted destinations do not add up to 100.
+/// Istio's admission rules for the destinations of a VirtualService's routes
+/// (`pkg/config/validation/validation.go`): the VirtualService has http, tcp or tls routes
+/// (validation.go:1828-1830), no weight is negative (`validateWeight`, :339-342), and the
+/// weights of a route with several destinations are not all zero
+/// (`validateHTTPRouteDestinations`, :2444-2446). Istio does not require the weights to add
+/// up to 100 (it splits in proportion); a total other than 100 is only a warning here.
 pub fn check_weights(vs: &Document, findings: &mut Vec<Finding>) {
+    let has_hosts = vs
+        .value
+        .lookup("/spec/hosts")
+        .and_then(Value::as_array)
+        .is_some_and(|h| !h.is_empty());
+    let empty = |kind: &RouteKind| {
+        vs.value
+            .lookup(&format!("/spec/{}", kind.field()))
+            .and_then(Value::as_array)
+            .is_none_or(Vec::is_empty)
+    };
+    if has_hosts && RouteKind::ALL.iter().all(empty) {
+        findings.push(
+            Finding::at(
+                vs,
+                &FieldPath::root().key("spec"),
+                Severity::Error,
+                "istio/no-routes",
+                "http, tcp or tls must be provided in virtual service",
+            )
+            .with_hint("Istio refuses the VirtualService; give it at least one route"),
+        );
+    }
     for kind in RouteKind::ALL {
         let routes = vs
             .value
@@ -432,32 +512,97 @@ pub fn check_weights(vs: &Document, findings: &mut Vec<Finding>) {
                 .and_then(Value::as_array)
                 .map(Vec::as_slice)
                 .unwrap_or_default();
+            let route_path = FieldPath::root()
+                .key("spec")
+                .key(kind.field())
+                .index(r)
+                .key("route");
+            let weight = |d: &Value| d.get("weight").and_then(Value::as_i64).unwrap_or(0);
+            for (d, destination) in destinations.iter().enumerate() {
+                let w = weight(destination);
+                if w < 0 {
+                    findings.push(
+                        super::at(
+                            vs,
+                            &route_path.clone().index(d).key("weight"),
+                            Severity::Error,
+                            "istio/weights",
+                            format!("weight {w} < 0"),
+                        )
+                        .with_hint("Istio refuses the VirtualService; weights are 0 or more"),
+                    );
+                }
+            }
             if destinations.len() < 2 {
                 continue;
             }
-            let total: i64 = destinations
-                .iter()
-                .map(|d| d.get("weight").and_then(Value::as_i64).unwrap_or(0))
-                .sum();
-            if total != 100 {
+            let total: i64 = destinations.iter().map(weight).sum();
+            if total == 0 {
+                findings.push(
+                    super::at(
+                        vs,
+                        &route_path,
+                        Severity::Error,
+                        "istio/weights",
+                        "total destination weight = 0",
+                    )
+                    .with_hint(
+                        "Istio refuses the VirtualService; give the stable destination weight 100",
+                    ),
+                );
+            } else if total != 100 && destinations.iter().all(|d| weight(d) >= 0) {
                 findings.push(
                     Finding::at(
                         vs,
-                        &FieldPath::root()
-                            .key("spec")
-                            .key(kind.field())
-                            .index(r)
-                            .key("route"),
-                        Severity::Error,
+                        &route_path,
+                        Severity::Warning,
                         "istio/weights-sum",
                         format!(
-                            "spec.{}[{r}].route: destination weights add up to {total}, not 100",
+                            "spec.{}[{r}].route: destination weights add up to {total}, not 100; Istio accepts this and splits traffic in proportion to the weights",
                             kind.field()
                         ),
                     )
-                    .with_hint("Istio refuses the VirtualService; make the weights add up to 100"),
+                    .with_hint("write weights that add up to 100 so they read as percentages; the Rollout controller sets them so"),
                 );
             }
         }
+    }
+}
+
+/// Istio's admission rule for the subsets of a DestinationRule (`validateDestinationRule`,
+/// istio/istio `pkg/config/validation/validation.go:648-655`): subset names are unique.
+pub fn check_destination_rule_subsets(rule: &Document, findings: &mut Vec<Finding>) {
+    let subsets = rule.value.lookup("/spec/subsets").and_then(Value::as_array);
+    let mut seen = std::collections::HashSet::new();
+    for (i, subset) in subsets.into_iter().flatten().enumerate() {
+        let Some(name) = subset.get("name").and_then(Value::as_str) else {
+            continue;
+        };
+        if !seen.insert(name) {
+            findings.push(
+                super::at(
+                    rule,
+                    &FieldPath::parse("spec.subsets").index(i).key("name"),
+                    Severity::Error,
+                    "istio/destination-rule",
+                    format!("duplicate subset names: {name}"),
+                )
+                .with_hint("Istio refuses the DestinationRule; give each subset its own name"),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn ping_pong_services_stand_for_stable_and_canary() {
+        let ping_pong = json!({"pingPong": {"pingService": "ping", "pongService": "pong"}});
+        assert_eq!(stable_and_canary_services(&ping_pong), ("pong", "ping"));
+        let both = json!({"canaryService": "c", "stableService": "s", "pingPong": {"pingService": "ping", "pongService": "pong"}});
+        assert_eq!(stable_and_canary_services(&both), ("s", "c"));
     }
 }

@@ -2,8 +2,6 @@
 //! autoscaler still pointing at a Deployment a Rollout replaced, and a DestinationRule whose
 //! traffic policy does not reach the new canary and stable hosts.
 
-use serde_json::Value;
-
 use crate::finding::{Finding, Severity};
 use crate::index::host::Naming;
 use crate::index::{Index, Kind};
@@ -83,18 +81,17 @@ fn check_traffic_policies(index: &Index, findings: &mut Vec<Finding>) {
         {
             continue;
         }
-        let new_hosts: Vec<&str> = ["canaryService", "stableService"]
-            .iter()
-            .filter_map(|k| canary.get(*k).and_then(Value::as_str))
+        // The hosts the routes split between: canary and stable, or ping and pong.
+        let (stable_service, canary_service) = super::istio::stable_and_canary_services(canary);
+        let new_hosts: Vec<&str> = [canary_service, stable_service]
+            .into_iter()
+            .filter(|s| !s.is_empty())
             .filter(|s| !covered(index, s, index.namespace(r)))
             .collect();
-        if new_hosts.is_empty() {
+        if new_hosts.is_empty() || canary_service.is_empty() {
             continue;
         }
         // A policy for a Service that selects the same pods no longer applies to the split.
-        let Some(canary_service) = canary.get("canaryService").and_then(Value::as_str) else {
-            continue;
-        };
         let Some(canary_index) = index.find(Kind::Service, canary_service, rollout.namespace())
         else {
             continue;

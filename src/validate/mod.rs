@@ -188,6 +188,7 @@ fn check_document(index: &Index, i: usize, options: &ValidateOptions) -> (bool, 
             analysis::check_template(document, &mut findings);
         }
         Kind::VirtualService => istio::check_weights(document, &mut findings),
+        Kind::DestinationRule => istio::check_destination_rule_subsets(document, &mut findings),
         _ => {}
     }
     (has_schema, findings)

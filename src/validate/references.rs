@@ -1,6 +1,7 @@
 //! References from a Rollout to other resources of the input: its Services must select only
-//! labels its pods carry, and the AnalysisTemplates it names must exist and get their
-//! arguments. Resources that are not in the input may live in the cluster: those are
+//! labels its pods carry and not be managed by another Rollout, and the AnalysisTemplates it
+//! names must exist (their arguments are checked with the templates merged, in
+//! `analysis.rs`). Resources that are not in the input may live in the cluster: those are
 //! warnings, not errors.
 
 use serde_json::{Map, Value};
@@ -52,10 +53,10 @@ fn service_fields(rollout: &Document) -> Vec<(FieldPath, String)> {
 }
 
 /// The AnalysisTemplates a Rollout names: (path of the reference, name, cluster scope).
-pub fn template_references(rollout: &Document) -> Vec<(FieldPath, String, bool, bool)> {
+fn template_references(rollout: &Document) -> Vec<(FieldPath, String, bool)> {
     let mut found = Vec::new();
     // Paths are made only for the analyses that name templates: most steps name none.
-    let mut add = |base: &dyn Fn() -> FieldPath, analysis: Option<&Value>, in_step: bool| {
+    let mut add = |base: &dyn Fn() -> FieldPath, analysis: Option<&Value>| {
         let templates = analysis
             .and_then(|a| a.get("templates"))
             .and_then(Value::as_array);
@@ -69,7 +70,6 @@ pub fn template_references(rollout: &Document) -> Vec<(FieldPath, String, bool, 
                     base().key("templates").index(i).key("templateName"),
                     name.to_owned(),
                     cluster,
-                    in_step,
                 ));
             }
         }
@@ -78,7 +78,6 @@ pub fn template_references(rollout: &Document) -> Vec<(FieldPath, String, bool, 
     add(
         &|| FieldPath::parse("spec.strategy.canary.analysis"),
         spec.lookup("/canary/analysis"),
-        false,
     );
     for (i, step) in spec
         .lookup("/canary/steps")
@@ -94,14 +93,12 @@ pub fn template_references(rollout: &Document) -> Vec<(FieldPath, String, bool, 
                     .key("analysis")
             },
             step.get("analysis"),
-            true,
         );
     }
     for key in ["prePromotionAnalysis", "postPromotionAnalysis"] {
         add(
             &|| FieldPath::parse("spec.strategy.blueGreen").key(key),
             spec.get("blueGreen").and_then(|b| b.get(key)),
-            true,
         );
     }
     found
@@ -118,11 +115,32 @@ pub fn check_rollout(index: &Index, rollout_index: usize, findings: &mut Vec<Fin
             );
             continue;
         };
+        let service_document = &index.documents[service];
+        // `ValidateService` (validation_references.go:114-118): a Service another Rollout
+        // manages cannot be taken over.
+        if let Some(owner) = service_document
+            .str_at("/metadata/annotations/argo-rollouts.argoproj.io~1managed-by-rollouts")
+            && owner != rollout.name()
+        {
+            findings.push(
+                at(
+                    rollout,
+                    &path,
+                    Severity::Error,
+                    "reference/service-managed-by-another-rollout",
+                    format!("Invalid value: {name:?}: Service {name:?} is managed by another Rollout"),
+                )
+                .with_hint(format!("Rollout {owner} manages this Service (annotation argo-rollouts.argoproj.io/managed-by-rollouts); give this Rollout Services of its own")),
+            );
+        }
         let Some(labels) = &labels else { continue };
-        let selector = crate::index::service_selector(&index.documents[service]);
+        let selector = crate::index::service_selector(service_document);
+        // The controller skips `rollouts-pod-template-hash`, which it sets on the pods itself
+        // (validation_references.go:103-107).
         if let Some((key, _)) = selector
             .into_iter()
             .flatten()
+            .filter(|(k, _)| *k != "rollouts-pod-template-hash")
             .find(|(k, v)| labels.get(*k) != Some(*v))
         {
             findings.push(
@@ -137,21 +155,8 @@ pub fn check_rollout(index: &Index, rollout_index: usize, findings: &mut Vec<Fin
             );
         }
     }
-    for (path, name, cluster, _) in template_references(rollout) {
-        let kind = if cluster {
-            Kind::ClusterAnalysisTemplate
-        } else {
-            Kind::AnalysisTemplate
-        };
-        let namespace = if cluster { None } else { rollout.namespace() };
-        let found = if cluster {
-            index
-                .of_kind(kind)
-                .find(|&t| index.documents[t].name() == name)
-        } else {
-            index.find(kind, &name, namespace)
-        };
-        let Some(template) = found else {
+    for (path, name, cluster) in template_references(rollout) {
+        if find_template(index, rollout, &name, cluster).is_none() {
             findings.push(
                 at(
                     rollout,
@@ -162,61 +167,22 @@ pub fn check_rollout(index: &Index, rollout_index: usize, findings: &mut Vec<Fin
                 )
                 .with_hint("the template must exist in the cluster before the rollout starts; include its file to have it checked"),
             );
-            continue;
-        };
-        check_arguments(rollout, &path, &index.documents[template], findings);
+        }
     }
 }
 
-/// Template arguments without a default must be passed by the Rollout.
-fn check_arguments(
+/// The AnalysisTemplate (or, with `cluster`, the ClusterAnalysisTemplate) a Rollout names.
+pub fn find_template(
+    index: &Index,
     rollout: &Document,
-    reference: &FieldPath,
-    template: &Document,
-    findings: &mut Vec<Finding>,
-) {
-    // The args sit next to `templates` in the same analysis block.
-    let mut analysis_path = reference.clone();
-    analysis_path
-        .0
-        .truncate(analysis_path.0.len().saturating_sub(3));
-    let pointer: String = analysis_path
-        .0
-        .iter()
-        .map(|s| match s {
-            crate::load::PathSegment::Key(k) => format!("/{k}"),
-            crate::load::PathSegment::Index(i) => format!("/{i}"),
-        })
-        .collect();
-    let passed: Vec<&str> = rollout
-        .value
-        .lookup(&format!("{pointer}/args"))
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|a| a.get("name").and_then(Value::as_str))
-        .collect();
-    let declared = template
-        .value
-        .lookup("/spec/args")
-        .and_then(Value::as_array);
-    for arg in declared.into_iter().flatten() {
-        let Some(name) = arg.get("name").and_then(Value::as_str) else {
-            continue;
-        };
-        let has_default = arg.get("value").is_some_and(|v| !v.is_null())
-            || arg.get("valueFrom").is_some_and(|v| !v.is_null());
-        if !has_default && !passed.contains(&name) {
-            findings.push(
-                at(
-                    rollout,
-                    &analysis_path,
-                    Severity::Error,
-                    "reference/analysis-arg-missing",
-                    format!("args.{name} was not resolved: AnalysisTemplate {:?} needs it and the Rollout does not pass it", template.name()),
-                )
-                .with_hint(format!("add `- name: {name}` with a value or valueFrom to the args of this analysis")),
-            );
-        }
+    name: &str,
+    cluster: bool,
+) -> Option<usize> {
+    if cluster {
+        index
+            .of_kind(Kind::ClusterAnalysisTemplate)
+            .find(|&t| index.documents[t].name() == name)
+    } else {
+        index.find(Kind::AnalysisTemplate, name, rollout.namespace())
     }
 }

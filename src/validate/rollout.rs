@@ -4,15 +4,16 @@
 use serde_json::Value;
 
 use super::at;
-use super::value::{duration_seconds, int_or_percent};
+use super::value::{int_or_percent, pause_seconds};
 use crate::finding::{Finding, Severity};
 use crate::index::selector::label_selector_selects;
 use crate::load::{Document, FieldPath, Lookup as _};
 
 const MISSING_FIELD: &str = "Rollout has missing field";
-const INVALID_STEP: &str =
-    "Step must have one of the following set: experiment, setWeight, setCanaryScale or pause";
-const STEP_KINDS: [&str; 7] = [
+/// `InvalidStepMessage` (validation.go:52).
+const INVALID_STEP: &str = "Step must have one of the following set: experiment, setWeight, setCanaryScale, plugin or pause";
+/// The step types the controller knows (validation.go:315-316); `plugin` is one of them.
+const STEP_KINDS: [&str; 8] = [
     "experiment",
     "pause",
     "setWeight",
@@ -20,6 +21,7 @@ const STEP_KINDS: [&str; 7] = [
     "setCanaryScale",
     "setHeaderRoute",
     "setMirrorRoute",
+    "plugin",
 ];
 
 /// The controller names canary fields `spec.strategy.<field>` (without `canary`); messages keep
@@ -58,8 +60,86 @@ fn get<'v>(value: &'v Value, key: &str) -> Option<&'v Value> {
     crate::load::get(value, key).filter(|v| !v.is_null())
 }
 
+/// What to do about a finding of `rule` that carries no more specific hint.
+fn default_hint(rule: &str) -> Option<&'static str> {
+    Some(match rule {
+        "rollout/pod-template" => {
+            "the controller validates the pod template as Kubernetes validates a ReplicaSet's: fix the field named"
+        }
+        "rollout/invalid-selector" => {
+            "label names are [prefix/]name (63 characters, alphanumerics, '-', '_', '.'); In and NotIn take values, Exists and DoesNotExist take none"
+        }
+        "rollout/ping-pong" => {
+            "name two different ping and pong Services, with the ALB (and its rootService), Istio or a traffic-router plugin"
+        }
+        "rollout/string-match" => {
+            "give the match exactly one of exact, regex or prefix (exact only with ALB)"
+        }
+        "rollout/header-route" | "rollout/mirror-route" => {
+            "use a traffic router that supports the step (Istio; ALB, Apisix or plugins for header routes; plugins for mirror routes), or remove the step"
+        }
+        "rollout/max-traffic-weight" => "remove maxTrafficWeight, or route with Nginx or a plugin",
+        "rollout/experiment-weight" => {
+            "remove the template weight, or route traffic with SMI, ALB, Istio or a plugin"
+        }
+        "rollout/set-weight-range" => {
+            "write a weight from 0 to 100 (or to trafficRouting.maxTrafficWeight)"
+        }
+        "rollout/anti-affinity" => {
+            "list exactly one of preferredDuringSchedulingIgnoredDuringExecution (weight 1-100) or requiredDuringSchedulingIgnoredDuringExecution"
+        }
+        "rollout/managed-routes" => {
+            "list the route of each setHeaderRoute and setMirrorRoute step under trafficRouting.managedRoutes"
+        }
+        "rollout/selector-mismatch" => {
+            "make the pod template carry every label the selector asks for"
+        }
+        "rollout/analysis-args" => {
+            "use a downward API path: metadata.name, metadata.namespace, metadata.uid, metadata.labels['k'] or metadata.annotations['k']"
+        }
+        "rollout/duplicate-services" => "name two different Services",
+        "rollout/scale-down-revision-limit" => {
+            "raise revisionHistoryLimit to at least scaleDownDelayRevisionLimit, or lower the latter"
+        }
+        "rollout/dynamic-stable-scale"
+        | "rollout/scale-down-delay"
+        | "rollout/set-canary-scale" => {
+            "configure trafficRouting, or remove the field (dynamicStableScale and scaleDownDelaySeconds exclude each other)"
+        }
+        "rollout/progress-deadline" => {
+            "make progressDeadlineSeconds (default 600) larger than minReadySeconds"
+        }
+        "rollout/negative-field" => "write 0 or more",
+        "rollout/empty-selector" | "rollout/missing-selector" => {
+            "give spec.selector the matchLabels of the pod template (or use workloadRef)"
+        }
+        "rollout/multiple-strategies" | "rollout/missing-strategy" => {
+            "give spec.strategy exactly one of canary or blueGreen"
+        }
+        "rollout/workload-ref-with-template" => {
+            "remove spec.template: the Rollout runs the pod template of the workload it references"
+        }
+        "rollout/step-kind" => {
+            "write one action per step: setWeight, pause, analysis, experiment, setCanaryScale, setHeaderRoute, setMirrorRoute or plugin"
+        }
+        _ => return None,
+    })
+}
+
 /// Runs every spec check on one Rollout.
 pub fn check(document: &Document, findings: &mut Vec<Finding>) {
+    let first = findings.len();
+    check_spec(document, findings);
+    for finding in &mut findings[first..] {
+        if finding.hint.is_none()
+            && let Some(hint) = default_hint(finding.rule)
+        {
+            finding.hint = Some(hint.to_owned());
+        }
+    }
+}
+
+fn check_spec(document: &Document, findings: &mut Vec<Finding>) {
     // The controller reads a missing spec as an empty one and reports what that lacks.
     let empty = Value::Object(serde_json::Map::new());
     let spec = get(&document.value, "spec").unwrap_or(&empty);
@@ -107,7 +187,275 @@ pub fn check(document: &Document, findings: &mut Vec<Finding>) {
             format!("Invalid value: {deadline}: must be greater than minReadySeconds"),
         ));
     }
+    if workload_ref.is_none() {
+        check_pod_template(document, spec, findings);
+    }
     check_strategy(document, spec, findings);
+}
+
+/// Kubernetes' `ValidateLabelSelector` (apimachinery `meta/v1/validation`), which the
+/// controller runs on the selector (validation.go:120): label names and values, and operators
+/// with the values they take. Returns whether the selector is unreadable
+/// (`LabelSelectorAsSelector` fails, validation.go:134-136), which stops the template checks.
+fn check_label_selector(
+    document: &Document,
+    selector: &Value,
+    path: &FieldPath,
+    findings: &mut Vec<Finding>,
+) -> bool {
+    let mut unreadable = false;
+    if let Some(labels) = selector.get("matchLabels").and_then(Value::as_object) {
+        check_labels(
+            document,
+            labels,
+            &path.clone().key("matchLabels"),
+            "rollout/invalid-selector",
+            findings,
+        );
+    }
+    let expressions = selector
+        .get("matchExpressions")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    for (i, requirement) in expressions.iter().enumerate() {
+        let at = path.clone().key("matchExpressions").index(i);
+        let values = requirement
+            .get("values")
+            .and_then(Value::as_array)
+            .map_or(0, Vec::len);
+        let operator = requirement
+            .get("operator")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let problem = match operator {
+            "In" | "NotIn" if values == 0 => Some((
+                at.clone().key("values"),
+                "Required value: must be specified when `operator` is 'In' or 'NotIn'".to_owned(),
+            )),
+            "Exists" | "DoesNotExist" if values > 0 => Some((
+                at.clone().key("values"),
+                "Forbidden: may not be specified when `operator` is 'Exists' or 'DoesNotExist'"
+                    .to_owned(),
+            )),
+            "In" | "NotIn" | "Exists" | "DoesNotExist" => None,
+            other => {
+                unreadable = true;
+                Some((
+                    at.clone().key("operator"),
+                    format!("Invalid value: {other:?}: not a valid selector operator"),
+                ))
+            }
+        };
+        if let Some((field, message)) = problem {
+            findings.push(error(document, &field, "rollout/invalid-selector", message));
+        }
+        if let Some(key) = requirement.get("key").and_then(Value::as_str)
+            && let Some(why) = label_name_error(key)
+        {
+            unreadable = true;
+            findings.push(error(
+                document,
+                &at.clone().key("key"),
+                "rollout/invalid-selector",
+                format!("Invalid value: {key:?}: {why}"),
+            ));
+        }
+    }
+    unreadable
+}
+
+/// Kubernetes' `ValidateLabels`: every key a qualified name, every value a label value.
+fn check_labels(
+    document: &Document,
+    labels: &serde_json::Map<String, Value>,
+    path: &FieldPath,
+    rule: &'static str,
+    findings: &mut Vec<Finding>,
+) {
+    for (key, value) in labels {
+        if let Some(why) = label_name_error(key) {
+            findings.push(error(
+                document,
+                path,
+                rule,
+                format!("Invalid value: {key:?}: {why}"),
+            ));
+        }
+        let Some(value) = value.as_str() else {
+            continue;
+        };
+        if let Some(why) = label_value_error(value) {
+            findings.push(error(
+                document,
+                &path.clone().key(key),
+                rule,
+                format!("Invalid value: {value:?}: {why}"),
+            ));
+        }
+    }
+}
+
+/// `([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]`: a label name (or value) part.
+fn is_label_part(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    !bytes.is_empty()
+        && bytes[0].is_ascii_alphanumeric()
+        && bytes[bytes.len() - 1].is_ascii_alphanumeric()
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}
+
+/// A DNS-1123 subdomain: lowercase labels of `[a-z0-9]([-a-z0-9]*[a-z0-9])?` joined by dots,
+/// at most 253 characters.
+fn is_dns_subdomain(text: &str) -> bool {
+    text.len() <= 253
+        && text.split('.').all(|label| {
+            let bytes = label.as_bytes();
+            !bytes.is_empty()
+                && bytes[0].is_ascii_alphanumeric()
+                && bytes[bytes.len() - 1].is_ascii_alphanumeric()
+                && bytes
+                    .iter()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
+        })
+}
+
+/// Why a label key is not a qualified name (apimachinery `IsQualifiedName`), in its words.
+fn label_name_error(key: &str) -> Option<String> {
+    const NAME: &str = "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
+    let (prefix, name) = match key.split_once('/') {
+        Some((prefix, name)) => (Some(prefix), name),
+        None => (None, key),
+    };
+    if name.contains('/') {
+        return Some("a qualified name must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]') with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')".to_owned());
+    }
+    if let Some(prefix) = prefix {
+        if prefix.is_empty() {
+            return Some("prefix part must be non-empty".to_owned());
+        }
+        if !is_dns_subdomain(prefix) {
+            return Some("prefix part a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')".to_owned());
+        }
+    }
+    if name.is_empty() {
+        return Some("name part must be non-empty".to_owned());
+    }
+    if name.len() > 63 {
+        return Some("name part must be no more than 63 characters".to_owned());
+    }
+    (!is_label_part(name)).then(|| NAME.to_owned())
+}
+
+/// Why a label value is not one (apimachinery `IsValidLabelValue`), in its words.
+fn label_value_error(value: &str) -> Option<String> {
+    if value.len() > 63 {
+        return Some("must be no more than 63 characters".to_owned());
+    }
+    (!value.is_empty() && !is_label_part(value)).then(|| "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')".to_owned())
+}
+
+/// A DNS-1123 label (container names): `[a-z0-9]([-a-z0-9]*[a-z0-9])?`, at most 63.
+fn is_dns_label(text: &str) -> bool {
+    text.len() <= 63 && !text.contains('.') && is_dns_subdomain(text)
+}
+
+/// The rules of Kubernetes' `ValidatePodTemplateSpecForReplicaSet` that the controller runs
+/// on the pod template (validation.go:163-164, after defaulting `restartPolicy` to `Always`):
+/// a ReplicaSet's pods restart always and have no active deadline, and a pod has at least one
+/// container, each with its own name.
+fn check_pod_template(document: &Document, spec: &Value, findings: &mut Vec<Finding>) {
+    if let Some(labels) = spec
+        .lookup("/template/metadata/labels")
+        .and_then(Value::as_object)
+    {
+        check_labels(
+            document,
+            labels,
+            &FieldPath::parse("spec.template.metadata.labels"),
+            "rollout/pod-template",
+            findings,
+        );
+    }
+    let path = FieldPath::parse("spec.template.spec");
+    let pod = spec.lookup("/template/spec");
+    // Defaulting makes an empty policy `Always`.
+    if let Some(policy) = pod.and_then(|p| get(p, "restartPolicy"))
+        && !matches!(policy.as_str(), Some("Always" | ""))
+    {
+        let shown = policy
+            .as_str()
+            .map_or_else(|| policy.to_string(), |s| format!("{s:?}"));
+        findings.push(
+            error(
+                document,
+                &path.clone().key("restartPolicy"),
+                "rollout/pod-template",
+                format!("Unsupported value: {shown}: supported values: \"Always\""),
+            )
+            .with_hint("a Rollout's pods run in ReplicaSets, which restart them always: remove restartPolicy or set it to Always"),
+        );
+    }
+    if pod.and_then(|p| get(p, "activeDeadlineSeconds")).is_some() {
+        findings.push(error(
+            document,
+            &path.clone().key("activeDeadlineSeconds"),
+            "rollout/pod-template",
+            "Forbidden: activeDeadlineSeconds in ReplicaSet is not Supported",
+        ));
+    }
+    let containers = pod
+        .and_then(|p| get(p, "containers"))
+        .and_then(Value::as_array);
+    if containers.is_none_or(Vec::is_empty) {
+        let at = if pod.is_some() {
+            path.clone().key("containers")
+        } else {
+            FieldPath::parse("spec.template")
+        };
+        let mut finding = error(document, &at, "rollout/pod-template", "Required value");
+        // The controller names the field even where it is not written.
+        finding.message = "spec.template.spec.containers: Required value".to_owned();
+        findings.push(finding);
+        return;
+    }
+    let mut seen = std::collections::HashSet::new();
+    for (i, container) in containers.into_iter().flatten().enumerate() {
+        let at = path.clone().key("containers").index(i);
+        if container
+            .get("image")
+            .and_then(Value::as_str)
+            .is_none_or(str::is_empty)
+        {
+            findings.push(error(
+                document,
+                &at.clone().key("image"),
+                "rollout/pod-template",
+                "Required value",
+            ));
+        }
+        let Some(name) = container.get("name").and_then(Value::as_str) else {
+            continue;
+        };
+        if !is_dns_label(name) {
+            findings.push(error(
+                document,
+                &at.clone().key("name"),
+                "rollout/pod-template",
+                format!("Invalid value: {name:?}: a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"),
+            ));
+        }
+        if !seen.insert(name) {
+            findings.push(error(
+                document,
+                &path.clone().key("containers").index(i).key("name"),
+                "rollout/pod-template",
+                format!("Duplicate value: {name:?}"),
+            ));
+        }
+    }
 }
 
 fn check_selector(
@@ -137,6 +485,9 @@ fn check_selector(
         .get("matchExpressions")
         .and_then(Value::as_array)
         .map_or(0, Vec::len);
+    if check_label_selector(document, selector, &path, findings) {
+        return;
+    }
     if labels + expressions == 0 {
         findings.push(error(
             document,
@@ -225,17 +576,22 @@ fn check_blue_green(
     check_anti_affinity(document, blue_green, &path, findings);
 }
 
-/// Which traffic providers need both canaryService and stableService.
+/// Which traffic providers need both canaryService and stableService
+/// (`requireCanaryStableServices`, validation.go:238-258): ALB and Istio host-level splitting
+/// do not when ping-pong Services are given, Istio subset-level splitting never does, and
+/// traffic-router plugins alone do not.
 fn requires_services(canary: &Value) -> bool {
     let Some(routing) = get(canary, "trafficRouting") else {
         return false;
     };
     let has = |key| get(routing, key).is_some();
-    (has("alb") && get(canary, "pingPong").is_none())
+    let ping_pong = get(canary, "pingPong").is_some();
+    (has("alb") && !ping_pong)
         || (has("istio")
             && routing
                 .lookup("/istio/destinationRule")
-                .is_none_or(Value::is_null))
+                .is_none_or(Value::is_null)
+            && !ping_pong)
         || ["smi", "apisix", "ambassador", "nginx", "appMesh", "traefik"]
             .iter()
             .any(|k| has(k))
@@ -280,14 +636,22 @@ fn check_canary(document: &Document, spec: &Value, canary: &Value, findings: &mu
             format!("Invalid value: {stable_service:?}: This rollout uses the same service for the stable and canary services, but two different services are required."),
         ));
     }
+    // Ping-pong (validation.go:267-283): the ALB, Istio and plugin routers support it.
     if let Some(ping_pong) = get(canary, "pingPong") {
         let routing = get(canary, "trafficRouting");
-        if routing.is_some_and(|r| get(r, "alb").is_none()) {
+        if let Some(routing) = routing
+            && get(routing, "alb").is_none()
+            && get(routing, "istio").is_none()
+            && routing
+                .get("plugins")
+                .and_then(Value::as_object)
+                .is_none_or(|p| p.is_empty())
+        {
             findings.push(error(
                 document,
                 &path.clone().key("trafficRouting").key("alb"),
                 "rollout/ping-pong",
-                "Invalid value: null: Ping-pong feature works with the ALB traffic routing only",
+                "Invalid value: null: Ping-pong feature works with the ALB, Istio, and plugin-based traffic routers only",
             ));
         }
         let ping = ping_pong
@@ -314,6 +678,19 @@ fn check_canary(document: &Document, spec: &Value, canary: &Value, findings: &mu
                 &path.clone().key("pingPong").key("pingService"),
                 "rollout/ping-pong",
                 format!("Invalid value: {ping:?}: This rollout uses the same service for the ping and pong services, but two different services are required."),
+            ));
+        }
+        if let Some(alb) = routing.and_then(|r| get(r, "alb"))
+            && alb
+                .get("rootService")
+                .and_then(Value::as_str)
+                .is_none_or(str::is_empty)
+        {
+            findings.push(error(
+                document,
+                &path.clone().key("trafficRouting").key("alb").key("rootService"),
+                "rollout/ping-pong",
+                "Invalid value: \"\": Root service field is required for the configuration with ALB and ping-pong feature enabled",
             ));
         }
     }
@@ -380,7 +757,7 @@ fn check_canary(document: &Document, spec: &Value, canary: &Value, findings: &mu
                     document,
                     &path.clone().key("trafficRouting").key("maxTrafficWeight"),
                     "rollout/max-traffic-weight",
-                    format!("Invalid value: {max}: Canary maxTrafficWeight in traffic routing only support in Nginx and Plugins"),
+                    format!("Invalid value: {max}: Canary maxTrafficWeight in traffic routing only supported in Nginx and Plugins"),
                 ));
             }
         }
@@ -438,7 +815,7 @@ fn check_step(
         ));
     }
     if let Some(duration) = step.lookup("/pause/duration").filter(|d| !d.is_null())
-        && duration_seconds(duration).is_none_or(|s| s < 0.0)
+        && pause_seconds(duration).is_none_or(|s| s < 0)
     {
         findings.push(
             error(
@@ -460,9 +837,14 @@ fn check_step(
         ));
     }
     let has = |key: &str| routing.is_some_and(|r| get(r, key).is_some());
-    if get(step, "setHeaderRoute").is_some()
-        && !(has("istio") || has("alb") || has("apisix") || has("plugins"))
-    {
+    let plugins = routing
+        .and_then(|r| r.get("plugins"))
+        .and_then(Value::as_object)
+        .is_some_and(|p| !p.is_empty());
+    // validation.go:334-349: without a router that supports header routes only that is
+    // reported; with ALB only `exact` values work.
+    let header_routing = has("istio") || has("alb") || has("apisix") || plugins;
+    if get(step, "setHeaderRoute").is_some() && !header_routing {
         findings.push(error(
             document,
             &path().key("setHeaderRoute"),
@@ -470,12 +852,13 @@ fn check_step(
             "Invalid value: SetHeaderRoute requires TrafficRouting, supports Istio and ALB and Apisix",
         ));
     }
-    if get(step, "setMirrorRoute").is_some() && !has("istio") {
+    // validation.go:351-355.
+    if get(step, "setMirrorRoute").is_some() && !(has("istio") || plugins) {
         findings.push(error(
             document,
             &path().key("setMirrorRoute"),
             "rollout/mirror-route",
-            "Invalid value: SetMirrorRoute requires TrafficRouting, supports Istio only",
+            "Invalid value: SetMirrorRoute requires TrafficRouting, supports Istio and Plugins",
         ));
     }
     if routing.is_some()
@@ -490,9 +873,11 @@ fn check_step(
             )),
             Some(managed) => {
                 for key in ["setHeaderRoute", "setMirrorRoute"] {
-                    let Some(name) = step.get(key).and_then(|route| route.get("name")).and_then(Value::as_str) else {
+                    let Some(route) = get(step, key) else {
                         continue;
                     };
+                    // An unnamed route is looked up as "" (validation.go:428-440).
+                    let name = route.get("name").and_then(Value::as_str).unwrap_or_default();
                     if !managed.iter().any(|m| m.get("name").and_then(Value::as_str) == Some(name)) {
                         findings.push(error(
                             document,
@@ -506,6 +891,9 @@ fn check_step(
         }
     }
     for key in ["setHeaderRoute", "setMirrorRoute"] {
+        if key == "setHeaderRoute" && !header_routing {
+            continue;
+        }
         let matches = step
             .get(key)
             .and_then(|route| route.get("match"))
@@ -516,26 +904,38 @@ fn check_step(
             } else {
                 ["method", "path"]
                     .iter()
-                    .filter_map(|f| m.get(*f))
+                    .filter_map(|f| m.get(*f).filter(|v| !v.is_null()))
                     .collect()
             };
             for value in values {
+                let is_set = |k: &str| {
+                    value
+                        .get(k)
+                        .and_then(Value::as_str)
+                        .is_some_and(|s| !s.is_empty())
+                };
                 let set = ["exact", "regex", "prefix"]
                     .iter()
-                    .filter(|k| {
-                        value
-                            .get(**k)
-                            .and_then(Value::as_str)
-                            .is_some_and(|s| !s.is_empty())
-                    })
+                    .filter(|k| is_set(k))
                     .count();
-                let message = match set {
-                    0 => {
+                let message = if key == "setHeaderRoute" && has("alb") {
+                    // hasALBInvalidValues (validation.go:509-520).
+                    if value.is_null() {
                         "StringMatch value missed, match value must have one of the following: exact, regex, prefix"
+                    } else if !is_set("exact") || is_set("regex") || is_set("prefix") {
+                        "SetHeaderRoute match value invalid. ALB supports 'exact' value only"
+                    } else {
+                        continue;
                     }
-                    1 => continue,
-                    _ => {
-                        "StringMatch match value must have exactly one of the following: exact, regex, prefix"
+                } else {
+                    match set {
+                        0 => {
+                            "StringMatch value missed, match value must have one of the following: exact, regex, prefix"
+                        }
+                        1 => continue,
+                        _ => {
+                            "StringMatch match value must have exactly one of the following: exact, regex, prefix"
+                        }
                     }
                 };
                 findings.push(error(
@@ -556,7 +956,7 @@ fn check_step(
         };
         let message = match routing {
             None => "Experiment template weight cannot be set unless TrafficRouting is enabled",
-            Some(_) if has("alb") || has("smi") || has("istio") || has("plugins") => continue,
+            Some(_) if has("alb") || has("smi") || has("istio") || plugins => continue,
             Some(_) => {
                 "Experiment template weight is only available for TrafficRouting with SMI, ALB, Istio and Plugins at this time"
             }
@@ -739,6 +1139,56 @@ mod tests {
             "{BASE}      trafficRouting:\n        istio:\n          virtualService: {{name: vs}}\n          destinationRule: {{name: d, canarySubsetName: c, stableSubsetName: s}}\n"
         ));
         assert!(subsets.is_empty(), "{subsets:?}");
+    }
+
+    #[test]
+    fn pod_template_rules_of_a_replica_set() {
+        let text = BASE.replace(
+            "    spec: {containers: [{name: r, image: r}]}\n",
+            "    spec:\n      restartPolicy: OnFailure\n      activeDeadlineSeconds: 5\n      containers: [{name: r, image: r}, {name: r, image: s}]\n",
+        );
+        let found = findings(&format!("{text}      steps: [{{setWeight: 5}}]\n"));
+        let messages: Vec<&str> = found.iter().map(|f| f.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "spec.template.spec.restartPolicy: Unsupported value: \"OnFailure\": supported values: \"Always\"",
+                "spec.template.spec.activeDeadlineSeconds: Forbidden: activeDeadlineSeconds in ReplicaSet is not Supported",
+                "spec.template.spec.containers[1].name: Duplicate value: \"r\"",
+            ]
+        );
+    }
+
+    #[test]
+    fn ping_pong_routers_and_plugin_steps() {
+        let istio = findings(&format!(
+            "{BASE}      pingPong: {{pingService: a, pongService: b}}\n      trafficRouting:\n        istio:\n          virtualService: {{name: vs}}\n      steps: [{{plugin: {{name: x/y}}}}]\n"
+        ));
+        assert!(istio.is_empty(), "{istio:?}");
+        let nginx = findings(&format!(
+            "{BASE}      canaryService: c\n      stableService: s\n      pingPong: {{pingService: a, pongService: b}}\n      trafficRouting:\n        nginx: {{stableIngress: i}}\n"
+        ));
+        assert_eq!(nginx.len(), 1, "{nginx:?}");
+        assert!(nginx[0].message.ends_with(
+            "Ping-pong feature works with the ALB, Istio, and plugin-based traffic routers only"
+        ));
+    }
+
+    #[test]
+    fn label_names_and_values() {
+        assert_eq!(label_name_error("app"), None);
+        assert_eq!(label_name_error("app.kubernetes.io/name"), None);
+        assert!(label_name_error("Example.com/x").is_some_and(|e| e.starts_with("prefix part")));
+        assert!(label_name_error("-app").is_some());
+        assert!(label_name_error("/app").is_some());
+        assert!(label_name_error("a/b/c").is_some());
+        assert!(label_name_error(&"a".repeat(64)).is_some());
+        assert_eq!(label_value_error(""), None);
+        assert_eq!(label_value_error("v1.2_x-y"), None);
+        assert!(label_value_error("a b").is_some());
+        assert!(is_dns_label("web-1"));
+        assert!(!is_dns_label("Web"));
+        assert!(!is_dns_label("web.1"));
     }
 
     #[test]
