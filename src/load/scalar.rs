@@ -111,11 +111,14 @@ pub fn position_in_scalar(
             while let Some(next) = lines.get(line_no) {
                 let trimmed = next.trim_start();
                 let indent = next.len() - trimmed.len();
-                if trimmed.is_empty() || indent <= parent_indent(first) || trimmed.contains(": ")
-                {
+                if trimmed.is_empty() || indent <= parent_indent(first) || trimmed.contains(": ") {
                     break;
                 }
-                fragments.push((line_no + 1, indent + 1, trimmed[..plain(trimmed)].trim_end()));
+                fragments.push((
+                    line_no + 1,
+                    indent + 1,
+                    trimmed[..plain(trimmed)].trim_end(),
+                ));
                 line_no += 1;
             }
         }
@@ -166,8 +169,14 @@ mod tests {
     fn literal_block_lines_map_to_their_lines() {
         let text = "spec:\n  query: |\n    sum(rate(x[5m]))\n    /\n    sum(y)\n  next: 1\n";
         let value = "sum(rate(x[5m]))\n/\nsum(y)\n";
-        assert_eq!(at(text, (2, 10), value, "sum(y)"), Some(Position::new(5, 5)));
-        assert_eq!(at(text, (2, 10), value, "x[5m]"), Some(Position::new(3, 14)));
+        assert_eq!(
+            at(text, (2, 10), value, "sum(y)"),
+            Some(Position::new(5, 5))
+        );
+        assert_eq!(
+            at(text, (2, 10), value, "x[5m]"),
+            Some(Position::new(3, 14))
+        );
     }
 
     #[test]
@@ -185,7 +194,10 @@ mod tests {
         assert_eq!(at(text, (1, 21), value, ">="), Some(Position::new(1, 31)));
         let text = "  c: \"len(result) > 0 &&\n    result[0] > 1\"\n";
         let value = "len(result) > 0 && result[0] > 1";
-        assert_eq!(at(text, (1, 6), value, "result[0]"), Some(Position::new(2, 5)));
+        assert_eq!(
+            at(text, (1, 6), value, "result[0]"),
+            Some(Position::new(2, 5))
+        );
         let text = "c: 'it''s'\n";
         assert_eq!(at(text, (1, 4), "it's", "s"), None);
     }

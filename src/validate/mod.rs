@@ -7,6 +7,7 @@
 //! at fault. Messages use the controller's wording where it has one.
 
 mod analysis;
+pub mod condition;
 mod istio;
 mod migration;
 mod references;
