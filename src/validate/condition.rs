@@ -1420,6 +1420,8 @@ impl fmt::Display for Phase {
 pub struct Outcome {
     pub phase: Phase,
     pub message: Option<String>,
+    /// The condition that errored (`successCondition`, `failureCondition`).
+    pub condition: Option<&'static str>,
     /// Set when the conditions use something this evaluator does not run: the phase is then
     /// not known (reported as Error only if the other condition already errors).
     pub not_evaluated: Option<String>,
@@ -1462,6 +1464,7 @@ impl Conditions {
                     return Outcome {
                         phase: Phase::Error,
                         message: Some(message),
+                        condition: Some(kind),
                         not_evaluated: None,
                     };
                 }
@@ -1469,6 +1472,7 @@ impl Conditions {
                     return Outcome {
                         phase: Phase::Error,
                         message: None,
+                        condition: Some(kind),
                         not_evaluated: Some(what),
                     };
                 }
@@ -1503,6 +1507,7 @@ impl Conditions {
         Outcome {
             phase,
             message: None,
+            condition: None,
             not_evaluated: None,
         }
     }

@@ -9,7 +9,9 @@
 mod analysis;
 pub mod condition;
 mod istio;
+mod measure;
 mod migration;
+pub mod promql;
 mod references;
 mod rollout;
 pub mod schema;
