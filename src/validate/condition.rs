@@ -485,6 +485,22 @@ impl Parser {
                 }
                 _ => NodeKind::Ident(word),
             },
+            // `.name` inside a predicate is `#.name`.
+            Token::Op(".") if matches!(self.peek(), Token::Ident(_)) => {
+                let (Token::Ident(name), name_at) = self.next() else {
+                    return self.unexpected();
+                };
+                NodeKind::Member(
+                    Box::new(Node {
+                        kind: NodeKind::Pointer,
+                        at,
+                    }),
+                    Box::new(Node {
+                        kind: NodeKind::Literal(Value::String(name)),
+                        at: name_at,
+                    }),
+                )
+            }
             Token::Op("(") => {
                 let inner = self.expression(0)?;
                 self.expect(")")?;
@@ -1745,6 +1761,15 @@ mod tests {
         assert_eq!(t("0.9 not in result"), Evaluated::Bool(false));
         assert_eq!(t("len(result[1:]) == 1"), Evaluated::Bool(true));
         assert!(matches!(t("upper('a') == 'A'"), Evaluated::NotEvaluated(_)));
+        // The skywalking example of the controller's docs: `.value` is `#.value`.
+        assert!(
+            Condition::compile(
+                "all(result.service_apdex.values.values, {asFloat(.value) >= 9900})",
+                ResultShape::Unknown
+            )
+            .is_ok()
+        );
+        assert!(Condition::compile("all(result, {.value > 1})", ResultShape::Vector).is_err());
     }
 
     #[test]
