@@ -48,28 +48,27 @@ pub fn position_in_scalar(
     let first = lines.get(start.line.checked_sub(1)?)?;
     let column0 = start.column.checked_sub(1)?;
     let head: String = first.chars().skip(column0).collect();
+    // The loader places a block scalar (`|`, `>`) at its first line of content; the indicator
+    // ends the line before.
+    let block = first.chars().take(column0).all(|c| c == ' ')
+        && start.line >= 2
+        && lines.get(start.line - 2).is_some_and(|l| {
+            let code = l.split(" #").next().unwrap_or(l).trim_end();
+            let indicator =
+                code.trim_end_matches(|c: char| c.is_ascii_digit() || c == '+' || c == '-');
+            indicator.ends_with('|') || indicator.ends_with('>')
+        });
     // (line, column of the fragment's first character, fragment) in the order written.
     let mut fragments: Vec<(usize, usize, &str)> = Vec::new();
     match head.chars().next()? {
-        '|' | '>' => {
-            let explicit = head[1..]
-                .chars()
-                .take_while(|c| !c.is_whitespace() && *c != '#')
-                .find_map(|c| c.to_digit(10));
-            let mut indent = None;
-            for (i, line) in lines.iter().enumerate().skip(start.line) {
+        _ if block => {
+            let indent = column0;
+            for (i, line) in lines.iter().enumerate().skip(start.line - 1) {
                 let line = line.strip_suffix('\r').unwrap_or(line);
                 let spaces = line.len() - line.trim_start_matches(' ').len();
                 if line.trim().is_empty() {
-                    fragments.push((i + 1, spaces + 1, ""));
                     continue;
                 }
-                let indent = *indent.get_or_insert_with(|| match explicit {
-                    // The indentation indicator counts from the parent's indentation; the
-                    // key's column is a good enough parent for the values checked here.
-                    Some(n) => n as usize + parent_indent(first),
-                    None => spaces,
-                });
                 if spaces < indent {
                     break;
                 }
@@ -159,54 +158,59 @@ fn locate(value: &str, offset: usize, fragments: &[(usize, usize, &str)]) -> Opt
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::load::{Limits, load_text};
 
-    fn at(text: &str, start: (usize, usize), value: &str, needle: &str) -> Option<Position> {
-        let offset = value.find(needle).expect("needle in value");
-        position_in_scalar(text, Position::new(start.0, start.1), value, offset)
+    /// The position of `needle` in the string at `path` of the first document of `body`.
+    fn at(body: &str, path: &str, needle: &str) -> Position {
+        let text = format!("apiVersion: v1\nkind: X\n{body}");
+        let loaded = load_text("t.yaml", &text, &Limits::default()).expect("loads");
+        let document = &loaded.documents[0];
+        let path = FieldPath::parse(path);
+        let value = document
+            .value
+            .pointer(&pointer(&path))
+            .and_then(|v| v.as_str())
+            .expect("a string");
+        position_in_value(document, &path, value.find(needle).expect("needle"))
     }
 
     #[test]
     fn literal_block_lines_map_to_their_lines() {
-        let text = "spec:\n  query: |\n    sum(rate(x[5m]))\n    /\n    sum(y)\n  next: 1\n";
-        let value = "sum(rate(x[5m]))\n/\nsum(y)\n";
-        assert_eq!(
-            at(text, (2, 10), value, "sum(y)"),
-            Some(Position::new(5, 5))
-        );
-        assert_eq!(
-            at(text, (2, 10), value, "x[5m]"),
-            Some(Position::new(3, 14))
-        );
+        let body = "spec:\n  query: |\n    sum(rate(x[5m]))\n    /\n    sum(y)\n  next: 1\n";
+        assert_eq!(at(body, "spec.query", "sum(y)"), Position::new(7, 5));
+        assert_eq!(at(body, "spec.query", "x[5m]"), Position::new(5, 14));
+        // Keep and strip indicators, a comment after the indicator, a blank line inside.
+        let body = "spec:\n  query: |+ # a comment\n    a\n\n    b c\n";
+        assert_eq!(at(body, "spec.query", "c"), Position::new(7, 7));
     }
 
     #[test]
     fn folded_block_with_blank_lines_and_more_indented_lines() {
-        let text = "q: >-\n  sum(a)\n  by (le)\n\n    + b\n";
-        let value = "sum(a) by (le)\n  + b";
-        assert_eq!(at(text, (1, 4), value, "by"), Some(Position::new(3, 3)));
-        assert_eq!(at(text, (1, 4), value, "+ b"), Some(Position::new(5, 5)));
+        let body = "q: >-\n  sum(a)\n  by (le)\n\n    + b\n";
+        assert_eq!(at(body, "q", "by"), Position::new(5, 3));
+        assert_eq!(at(body, "q", "+ b"), Position::new(7, 5));
     }
 
     #[test]
     fn plain_and_quoted_scalars() {
-        let text = "- successCondition: result[0] >= 0.95 # comment\n";
-        let value = "result[0] >= 0.95";
-        assert_eq!(at(text, (1, 21), value, ">="), Some(Position::new(1, 31)));
-        let text = "  c: \"len(result) > 0 &&\n    result[0] > 1\"\n";
-        let value = "len(result) > 0 && result[0] > 1";
+        let body = "m:\n- successCondition: result[0] >= 0.95 # comment\n";
         assert_eq!(
-            at(text, (1, 6), value, "result[0]"),
-            Some(Position::new(2, 5))
+            at(body, "m[0].successCondition", ">="),
+            Position::new(4, 31)
         );
-        let text = "c: 'it''s'\n";
-        assert_eq!(at(text, (1, 4), "it's", "s"), None);
+        let body = "c: \"len(result) > 0 &&\n    result[0] > 1\"\n";
+        assert_eq!(at(body, "c", "result[0]"), Position::new(4, 5));
+        let body = "c: plain that\n  goes on\n";
+        assert_eq!(at(body, "c", "goes"), Position::new(4, 3));
+        // An escape: placed at the start of the value.
+        let body = "c: 'it''s'\n";
+        assert_eq!(at(body, "c", "s"), Position::new(3, 4));
     }
 
     #[test]
     fn offset_at_the_end_is_after_the_last_character() {
-        let text = "c: a &&\n";
         assert_eq!(
-            position_in_scalar(text, Position::new(1, 4), "a &&", 4),
+            position_in_scalar("c: a &&\n", Position::new(1, 4), "a &&", 4),
             Some(Position::new(1, 8))
         );
     }

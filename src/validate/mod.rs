@@ -18,6 +18,8 @@ pub mod schema;
 pub mod user_schema;
 mod value;
 
+pub use measure::DEFAULT_CONSECUTIVE_ERROR_LIMIT;
+
 use crate::finding::{Finding, Severity};
 use crate::index::{Index, Kind};
 use crate::load::{Document, FieldPath};
