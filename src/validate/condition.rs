@@ -108,6 +108,9 @@ pub fn parse_result(text: &str) -> Result<(Value, ResultShape), String> {
 pub struct ConditionError {
     pub message: String,
     pub offset: usize,
+    /// The condition uses syntax this module does not parse (`let`, `;`): not an error of
+    /// the condition, only not checked.
+    pub unsupported: bool,
 }
 
 impl fmt::Display for ConditionError {
@@ -152,9 +155,9 @@ impl fmt::Display for Token {
     }
 }
 
-const OPERATORS: [&str; 31] = [
-    "??", "?.", "...", "..", "**", "==", "!=", ">=", "<=", "&&", "||", "<", ">", "!", "+", "-",
-    "*", "/", "%", "^", "(", ")", "[", "]", "{", "}", ",", ":", "?", ".", "|",
+const OPERATORS: [&str; 33] = [
+    ";", "??", "?.", "...", "..", "**", "==", "!=", ">=", "<=", "&&", "||", "<", ">", "!", "+",
+    "-", "*", "/", "%", "^", "(", ")", "[", "]", "{", "}", ",", ":", "?", ".", "|", "=",
 ];
 
 fn lex(text: &str) -> Result<Vec<(Token, usize)>, ConditionError> {
@@ -205,6 +208,7 @@ fn lex(text: &str) -> Result<Vec<(Token, usize)>, ConditionError> {
             let value = value.ok_or_else(|| ConditionError {
                 message: format!("invalid number literal {}", &text[start..end]),
                 offset: start,
+                unsupported: false,
             })?;
             tokens.push((Token::Number(value), start));
             i = end;
@@ -242,6 +246,7 @@ fn lex(text: &str) -> Result<Vec<(Token, usize)>, ConditionError> {
             let end = closed.ok_or_else(|| ConditionError {
                 message: "literal not terminated".to_owned(),
                 offset: start,
+                unsupported: false,
             })?;
             tokens.push((Token::String(value), start));
             i = end;
@@ -257,6 +262,7 @@ fn lex(text: &str) -> Result<Vec<(Token, usize)>, ConditionError> {
                     text[i..].chars().next().unwrap_or(' ')
                 ),
                 offset: start,
+                unsupported: false,
             })?;
         tokens.push((Token::Op(op), start));
         i += op.len();
@@ -287,6 +293,8 @@ enum NodeKind {
     Member(Box<Node>, Box<Node>),
     Slice(Box<Node>, Option<Box<Node>>, Option<Box<Node>>),
     Call(String, Vec<Node>),
+    /// `base.name(args)`: a method of a Go value.
+    Method(Box<Node>, String, Vec<Node>),
     /// `{ ... }` passed to a builtin.
     Predicate(Box<Node>),
     Conditional(Box<Node>, Box<Node>, Box<Node>),
@@ -347,6 +355,7 @@ impl Parser {
         Err(ConditionError {
             message: format!("unexpected token {}", self.peek()),
             offset: self.at(),
+            unsupported: false,
         })
     }
 
@@ -365,6 +374,7 @@ impl Parser {
             return Err(ConditionError {
                 message: "expression nested too deeply".to_owned(),
                 offset: self.at(),
+                unsupported: false,
             });
         }
         let mut left = self.unary()?;
@@ -390,6 +400,25 @@ impl Parser {
                     continue;
                 }
                 break;
+            }
+            // `a | f(b)` is `f(a, b)`.
+            if token == Token::Op("|") && min_precedence == 0 {
+                self.position += 1;
+                let (name, name_at) = self.next();
+                let Token::Ident(name) = name else {
+                    self.position -= 1;
+                    return self.unexpected();
+                };
+                if *self.peek() != Token::Op("(") {
+                    return self.unexpected();
+                }
+                let mut args = vec![left];
+                args.extend(self.arguments()?);
+                left = Node {
+                    kind: NodeKind::Call(name, args),
+                    at: name_at,
+                };
+                continue;
             }
             let Some((op, precedence, right_assoc)) = binary_precedence(&token) else {
                 break;
@@ -458,31 +487,7 @@ impl Parser {
                 "false" => NodeKind::Literal(Value::Bool(false)),
                 "nil" => NodeKind::Literal(Value::Nil),
                 "#" => NodeKind::Pointer,
-                _ if *self.peek() == Token::Op("(") => {
-                    self.position += 1;
-                    let mut args = Vec::new();
-                    while *self.peek() != Token::Op(")") {
-                        if *self.peek() == Token::Op("{") {
-                            let brace = self.at();
-                            self.position += 1;
-                            let body = self.expression(0)?;
-                            self.expect("}")?;
-                            args.push(Node {
-                                kind: NodeKind::Predicate(Box::new(body)),
-                                at: brace,
-                            });
-                        } else {
-                            args.push(self.expression(0)?);
-                        }
-                        if *self.peek() == Token::Op(",") {
-                            self.position += 1;
-                        } else if *self.peek() != Token::Op(")") {
-                            return self.unexpected();
-                        }
-                    }
-                    self.position += 1;
-                    NodeKind::Call(word, args)
-                }
+                _ if *self.peek() == Token::Op("(") => NodeKind::Call(word, self.arguments()?),
                 _ => NodeKind::Ident(word),
             },
             // `.name` inside a predicate is `#.name`.
@@ -527,6 +532,33 @@ impl Parser {
         Ok(Node { kind, at })
     }
 
+    /// `(a, {predicate}, …)`, the opening parenthesis next.
+    fn arguments(&mut self) -> Parsed<Vec<Node>> {
+        self.expect("(")?;
+        let mut args = Vec::new();
+        while *self.peek() != Token::Op(")") {
+            if *self.peek() == Token::Op("{") {
+                let brace = self.at();
+                self.position += 1;
+                let body = self.expression(0)?;
+                self.expect("}")?;
+                args.push(Node {
+                    kind: NodeKind::Predicate(Box::new(body)),
+                    at: brace,
+                });
+            } else {
+                args.push(self.expression(0)?);
+            }
+            if *self.peek() == Token::Op(",") {
+                self.position += 1;
+            } else if *self.peek() != Token::Op(")") {
+                return self.unexpected();
+            }
+        }
+        self.position += 1;
+        Ok(args)
+    }
+
     fn postfix(&mut self, mut node: Node) -> Parsed<Node> {
         loop {
             let at = self.at();
@@ -538,6 +570,14 @@ impl Parser {
                         self.position -= 1;
                         return self.unexpected();
                     };
+                    if *self.peek() == Token::Op("(") {
+                        let args = self.arguments()?;
+                        node = Node {
+                            kind: NodeKind::Method(Box::new(node), name, args),
+                            at: name_at,
+                        };
+                        continue;
+                    }
                     let property = Node {
                         kind: NodeKind::Literal(Value::String(name)),
                         at: name_at,
@@ -702,6 +742,7 @@ impl Checker {
         Err(ConditionError {
             message,
             offset: at,
+            unsupported: false,
         })
     }
 
@@ -882,6 +923,17 @@ impl Checker {
                 Ok(if a == b { a } else { Type::Unknown })
             }
             NodeKind::Call(name, args) => self.check_call(node, name, args, pointer),
+            NodeKind::Method(base, name, args) => {
+                let b = self.check(base, pointer)?;
+                for arg in args {
+                    self.check(arg, pointer)?;
+                }
+                if b.unknown() {
+                    Ok(Type::Unknown)
+                } else {
+                    Self::error(node.at, format!("type {} has no method {name}", b.go()))
+                }
+            }
         }
     }
 
@@ -1104,6 +1156,7 @@ impl Machine<'_> {
                 v => runtime(format!("non-bool value {} used as condition", v.go_type())),
             },
             NodeKind::Call(name, args) => self.call(name, args, pointer),
+            NodeKind::Method(_, name, _) => Err(Stop::NotEvaluated(format!("the method {name}"))),
         }
     }
 
@@ -1369,6 +1422,17 @@ impl Condition {
     /// Compiles `text` as the controller does for a result of `shape`.
     pub fn compile(text: &str, shape: ResultShape) -> Result<Condition, ConditionError> {
         let tokens = lex(text)?;
+        if let Some((_, at)) = tokens
+            .iter()
+            .find(|(t, _)| *t == Token::Ident("let".to_owned()) || *t == Token::Op(";"))
+        {
+            return Err(ConditionError {
+                message: "variables and sequences (`let`, `;`) are not checked by rolloutify"
+                    .to_owned(),
+                offset: *at,
+                unsupported: true,
+            });
+        }
         let mut parser = Parser {
             tokens,
             position: 0,
@@ -1389,6 +1453,7 @@ impl Condition {
             return Err(ConditionError {
                 message: format!("expected bool, but got {}", out.go()),
                 offset: 0,
+                unsupported: false,
             });
         }
         Ok(Condition { root })
@@ -1770,6 +1835,24 @@ mod tests {
             .is_ok()
         );
         assert!(Condition::compile("all(result, {.value > 1})", ResultShape::Vector).is_err());
+        // Pipes, predicates without braces, methods of an unknown result.
+        assert_eq!(t("result | all(# > 0.5)"), Evaluated::Bool(true));
+        assert_eq!(
+            t("filter(result, # > 0.85) | len() == 1"),
+            Evaluated::Bool(true)
+        );
+        assert!(Condition::compile("result.Name() == 'hi'", ResultShape::Unknown).is_ok());
+        assert_eq!(
+            Condition::compile("result.Name() == 'hi'", ResultShape::Scalar)
+                .unwrap_err()
+                .message,
+            "type float64 has no method Name"
+        );
+        assert!(
+            Condition::compile("let x = result[0]; x > 1", ResultShape::Vector)
+                .unwrap_err()
+                .unsupported
+        );
     }
 
     #[test]

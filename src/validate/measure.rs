@@ -136,6 +136,16 @@ pub fn check_metric(
                     conditions.failure = Some(slot);
                 }
             }
+            Err(error) if error.unsupported => {
+                compiled = false;
+                findings.push(Finding::at(
+                    template,
+                    &path.clone().key(field),
+                    Severity::Note,
+                    "analysis/condition",
+                    format!("metric {name}: {field} not checked: {}", error.message),
+                ));
+            }
             Err(error) => {
                 compiled = false;
                 let in_placeholder = placeholders.iter().any(|r| r.contains(&error.offset));
