@@ -127,6 +127,11 @@ pub fn check_metric(
             continue;
         };
         let (substituted, placeholders) = substitute(text);
+        if placeholders.len() == 1 && placeholders[0].len() == text.trim().len() {
+            // The whole condition is an argument: nothing to check before it has a value.
+            compiled = false;
+            continue;
+        }
         match Condition::compile(&substituted, shape) {
             Ok(condition) => {
                 let slot = (text.to_owned(), condition);

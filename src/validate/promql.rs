@@ -33,8 +33,33 @@ pub struct QueryError {
     pub in_placeholder: bool,
 }
 
+thread_local! {
+    /// Queries checked on this thread: the templates of a tree repeat the same few queries
+    /// (a shared template per namespace), and the parser decodes its tables on every call.
+    static CHECKED: std::cell::RefCell<std::collections::HashMap<String, Result<Answer, QueryError>>> =
+        std::cell::RefCell::default();
+}
+
+/// At most this many queries are remembered per thread.
+const REMEMBERED: usize = 1024;
+
 /// Parses `query` as Prometheus would after the controller substitutes its arguments.
 pub fn check(query: &str) -> Result<Answer, QueryError> {
+    if let Some(known) = CHECKED.with(|c| c.borrow().get(query).cloned()) {
+        return known;
+    }
+    let checked = check_uncached(query);
+    CHECKED.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.len() >= REMEMBERED {
+            c.clear();
+        }
+        c.insert(query.to_owned(), checked.clone());
+    });
+    checked
+}
+
+fn check_uncached(query: &str) -> Result<Answer, QueryError> {
     let (text, placeholders) = substitute(query);
     match parser::parse(&text) {
         Ok(expr) => Ok(match expr.value_type() {
