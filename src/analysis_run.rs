@@ -413,6 +413,15 @@ pub fn run(
             }
         }
         let [success, failure] = texts;
+        // Limits and counts may be arguments too (`count: "{{args.count}}"`).
+        let int = |value: Option<&Value>| match value {
+            Some(Value::String(text)) if text.contains("{{") => {
+                resolve(text, &values, |_| AnalysisError::NoResults)
+                    .ok()
+                    .and_then(|t| t.trim().parse().ok())
+            }
+            other => int(other),
+        };
         let spec = MetricSpec {
             count: int(metric.get("count")),
             interval: metric
