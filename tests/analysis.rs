@@ -239,3 +239,29 @@ fn no_data_that_fails_or_errors_the_rollout_is_reported_with_its_outcome() {
         "{report}"
     );
 }
+
+#[test]
+fn what_is_not_evaluated_is_said_not_guessed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let prometheus = "      provider:\n        prometheus:\n          address: http://p:9090\n          query: up\n";
+    let (code, report) = validate(
+        dir.path(),
+        &format!("      successCondition: len(result) > 0 && upper(\"a\") == \"A\"\n{prometheus}"),
+    );
+    assert_eq!(code, Some(0), "{report}");
+    assert!(
+        report.contains("template.yaml:10:7: note: AnalysisTemplate/t [analysis/no-data] metric m: what no data does is not checked: rolloutify does not evaluate the builtin upper"),
+        "{report}"
+    );
+    let (code, report) = validate(
+        dir.path(),
+        &format!("      successCondition: let x = 1; x > 2\n{prometheus}"),
+    );
+    assert_eq!(code, Some(0), "{report}");
+    assert!(
+        report.contains(
+            "note: AnalysisTemplate/t [analysis/condition] metric m: successCondition not checked"
+        ),
+        "{report}"
+    );
+}
