@@ -83,6 +83,7 @@ pub fn check_metric(
         match promql::check(query) {
             Ok(Answer::Vector) => {}
             Ok(Answer::Scalar) => shape = ResultShape::Scalar,
+            Ok(Answer::Unknown) => shape = ResultShape::Unknown,
             Ok(Answer::String) => findings.push(
                 Finding::at(
                     template,

@@ -22,6 +22,9 @@ pub enum Answer {
     Scalar,
     /// A string literal: the provider refuses it (`Prometheus metric type not supported`).
     String,
+    /// An argument stands for part of the query's structure (a metric, a whole expression):
+    /// what it answers depends on its value.
+    Unknown,
 }
 
 /// A query that does not parse: the parser's message and the byte offset it points at.
@@ -61,8 +64,24 @@ pub fn check(query: &str) -> Result<Answer, QueryError> {
 
 fn check_uncached(query: &str) -> Result<Answer, QueryError> {
     let (text, placeholders) = substitute(query);
+    // What the placeholders stand for, outside strings (label values) and durations: a name
+    // (a metric, or a whole expression) leaves the answer's type open; a number leaves it open
+    // only where everything else is a scalar too.
+    let stands_for = |r: &std::ops::Range<usize>| {
+        let bytes = text.as_bytes();
+        match (bytes.get(r.start), bytes.get(r.start + 1)) {
+            _ if in_string(&text, r.start) => None,
+            (Some(b'x'), _) => Some(true),
+            (Some(b'1'), Some(b'm')) => None,
+            _ => Some(false),
+        }
+    };
+    let name = placeholders.iter().any(|r| stands_for(r) == Some(true));
+    let number = placeholders.iter().any(|r| stands_for(r) == Some(false));
     match parser::parse(&text) {
         Ok(expr) => Ok(match expr.value_type() {
+            _ if name => Answer::Unknown,
+            ValueType::Scalar if number => Answer::Unknown,
             ValueType::Vector | ValueType::Matrix => Answer::Vector,
             ValueType::Scalar => Answer::Scalar,
             ValueType::String => Answer::String,
@@ -76,6 +95,23 @@ fn check_uncached(query: &str) -> Result<Answer, QueryError> {
             })
         }
     }
+}
+
+/// Whether byte `at` of `text` is inside a quoted string.
+fn in_string(text: &str, at: usize) -> bool {
+    let mut quote = None;
+    let mut chars = text[..at].chars();
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (Some(q), '\\') if q != '`' => {
+                chars.next();
+            }
+            (Some(q), c) if c == q => quote = None,
+            (None, '"' | '\'' | '`') => quote = Some(c),
+            _ => {}
+        }
+    }
+    quote.is_some()
 }
 
 /// The query with its placeholders replaced, and where they were.
@@ -242,6 +278,10 @@ mod tests {
             Ok(Answer::Vector)
         );
         assert_eq!(check("scalar(sum(up))"), Ok(Answer::Scalar));
+        // An argument that is the whole query: what it answers is not known.
+        assert_eq!(check("{{args.query}}"), Ok(Answer::Unknown));
+        assert_eq!(check("{{args.a}} + 1"), Ok(Answer::Unknown));
+        assert_eq!(check("sum(up{job=\"{{args.job}}\"})"), Ok(Answer::Vector));
         assert_eq!(check("1 + 2"), Ok(Answer::Scalar));
         assert_eq!(
             check(
@@ -249,7 +289,7 @@ mod tests {
             ),
             Ok(Answer::Vector)
         );
-        assert_eq!(check("{{args.metric}}{job=\"a\"}"), Ok(Answer::Vector));
+        assert_eq!(check("{{args.metric}}{job=\"a\"}"), Ok(Answer::Unknown));
         assert_eq!(
             check("rate(x[5m] offset {{args.offset}})"),
             Ok(Answer::Vector)
