@@ -870,6 +870,51 @@ mod tests {
         assert_eq!((c.error, c.consecutive_error, c.count), (2, 0, 1));
     }
 
+    fn template(body: &str) -> Document {
+        let text = format!(
+            "apiVersion: argoproj.io/v1alpha1\nkind: AnalysisTemplate\nmetadata:\n  name: t\nspec:\n{body}"
+        );
+        let loaded = crate::load::load_text("t.yaml", &text, &crate::load::Limits::default())
+            .expect("loads");
+        loaded.documents[0].clone()
+    }
+
+    const TWO: &str = "  metrics:\n    - name: a\n      interval: 1m\n      count: 2\n      successCondition: result[0] > 0.5\n    - name: b\n      interval: 1m\n      count: 2\n      successCondition: result[0] > 0.9\n";
+
+    // TestReconcileAnalysisRunTerminateSiblingAfterFail: a failed metric ends the run, and
+    // the sibling still running is assessed as terminating.
+    #[test]
+    fn a_failure_terminates_the_siblings() {
+        let mut inputs = Inputs::default();
+        inputs.add("[0.7]").unwrap();
+        inputs.add("[0.7]").unwrap();
+        let run = run(&template(TWO), &[], &inputs).unwrap();
+        assert_eq!(run.phase, Phase::Failed);
+        assert_eq!(run.metrics[0].phase, Phase::Successful);
+        assert!(run.metrics[0].stopped_by_run);
+        assert_eq!(run.metrics[0].measured.len(), 1);
+        assert_eq!(run.metrics[1].phase, Phase::Failed);
+        assert_eq!(run.metrics[1].unused, 1);
+        assert_eq!(
+            run.message.as_deref(),
+            Some("Metric \"b\" assessed Failed due to failed (1) > failureLimit (0)")
+        );
+    }
+
+    // TestAssessRunStatusWithMixedMetrics: a dry-run metric's failure decides nothing.
+    #[test]
+    fn dry_run_metrics_do_not_decide_the_run() {
+        let mut inputs = Inputs::default();
+        inputs.add("[0.7]").unwrap();
+        inputs.add("[0.7]").unwrap();
+        let body = format!("  dryRun:\n    - metricName: b\n{TWO}");
+        let run = run(&template(&body), &[], &inputs).unwrap();
+        assert_eq!(run.metrics[1].phase, Phase::Failed);
+        assert_eq!(run.metrics[0].phase, Phase::Successful);
+        assert_eq!(run.metrics[0].measured.len(), 2);
+        assert_eq!(run.phase, Phase::Successful);
+    }
+
     #[test]
     fn results_for_all_metrics_or_one() {
         let mut inputs = Inputs::default();

@@ -47,6 +47,15 @@ fn substitute(text: &str) -> (String, Vec<std::ops::Range<usize>>) {
     (out, ranges)
 }
 
+/// `1 failed measurement`, `2 failed measurements`.
+fn plural(n: i64, what: &str) -> String {
+    if n == 1 {
+        format!("{n} {what}")
+    } else {
+        format!("{n} {what}s")
+    }
+}
+
 fn limit(metric: &Value, field: &str, default: i64) -> i64 {
     match metric.get(field) {
         Some(Value::Number(n)) => n.as_i64().unwrap_or(default),
@@ -275,7 +284,7 @@ fn check_no_data(
                 &path.clone().key(field),
                 Severity::Warning,
                 "analysis/unguarded-result",
-                format!("metric {name}: on {} the measurement ends in Error ({message}); after {} consecutive errors (consecutiveErrorLimit {error_limit}) the AnalysisRun ends in Error and the rollout aborts", labels.join(" and "), error_limit + 1),
+                format!("metric {name}: on {} the measurement ends in Error ({message}); after {} (consecutiveErrorLimit {error_limit}) the AnalysisRun ends in Error and the rollout aborts", labels.join(" and "), plural(error_limit + 1, "consecutive error")),
             )
             .with_hint("guard it, e.g. `len(result) > 0 && !isNaN(result[0]) && result[0] >= 0.95`, and give the opposite guarded failureCondition so no data is inconclusive; `rolloutify analysis FILE --result '[]'` shows what the run decides"),
         );
@@ -287,7 +296,7 @@ fn check_no_data(
                 &path.clone().key("successCondition"),
                 Severity::Warning,
                 "analysis/no-data-fails",
-                format!("metric {name}: on {} the measurement is Failed (the successCondition is false and there is no failureCondition); after {} failed measurements (failureLimit {failure_limit}) the AnalysisRun fails and the rollout aborts", failures.join(" and "), failure_limit + 1),
+                format!("metric {name}: on {} the measurement is Failed (the successCondition is false and there is no failureCondition); after {} (failureLimit {failure_limit}) the AnalysisRun fails and the rollout aborts", failures.join(" and "), plural(failure_limit + 1, "failed measurement")),
             )
             .with_hint("give a failureCondition that is false on no data, so no data is Inconclusive and the rollout pauses instead"),
         );
