@@ -12,7 +12,8 @@ use crate::validate::condition::Phase;
 
 #[derive(Debug, Args)]
 pub struct AnalysisArgs {
-    /// The file with the AnalysisTemplate(s) or ClusterAnalysisTemplate(s).
+    /// The file with the AnalysisTemplate(s) or ClusterAnalysisTemplate(s); `-` for standard
+    /// input.
     #[arg(value_name = "TEMPLATE_FILE")]
     pub file: PathBuf,
 
@@ -49,7 +50,12 @@ pub fn run(args: AnalysisArgs, streams: &mut Streams) -> Outcome {
         };
         values.push((name.to_owned(), value.to_owned()));
     }
-    let loaded = match load::load(&[Input::Path(args.file.clone())], &LoadOptions::default()) {
+    let input = if args.file.as_os_str() == "-" {
+        Input::Stdin
+    } else {
+        Input::Path(args.file.clone())
+    };
+    let loaded = match load::load(&[input], &LoadOptions::default()) {
         Ok(loaded) => loaded,
         Err(error) => return report_failure(streams.stderr, &error, error.hint()),
     };
