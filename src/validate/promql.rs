@@ -191,12 +191,28 @@ fn error_offset(text: &str, message: &str) -> usize {
             // The last prefix that some completion makes valid: the error is at the token
             // after it (or at the end of the query, when nothing is wrong but what is
             // missing).
-            for k in (0..spans.len()).rev() {
-                if viable(&text[..spans[k].1]) {
-                    return spans.get(k + 1).map_or(spans[k].1, |s| s.0);
+            let after = |k: usize| spans.get(k + 1).map_or(spans[k].1, |s| s.0);
+            if spans.len() <= SCANNED_TOKENS {
+                for k in (0..spans.len()).rev() {
+                    if viable(&text[..spans[k].1]) {
+                        return after(k);
+                    }
+                }
+                return spans.first().map_or(0, |s| s.0);
+            }
+            // A long query: bisect (the prefixes that can still be completed come first).
+            let (mut good, mut bad) = (None, spans.len());
+            let mut low = 0;
+            while low < bad {
+                let middle = low + (bad - low) / 2;
+                if viable(&text[..spans[middle].1]) {
+                    good = Some(middle);
+                    low = middle + 1;
+                } else {
+                    bad = middle;
                 }
             }
-            spans.first().map_or(0, |s| s.0)
+            good.map_or(0, after)
         }
     }
 }
@@ -204,6 +220,9 @@ fn error_offset(text: &str, message: &str) -> usize {
 /// The shortest prefix of `text` that the lexer refuses with the same message ends at the
 /// character at fault.
 fn lex_error_offset(text: &str, message: &str) -> usize {
+    if text.len() > LEXED_BYTES {
+        return 0;
+    }
     let mut boundaries: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
     boundaries.push(text.len());
     for &end in boundaries.iter().skip(1) {
@@ -216,6 +235,13 @@ fn lex_error_offset(text: &str, message: &str) -> usize {
     }
     text.len().saturating_sub(1)
 }
+
+/// Up to this many tokens, every prefix is tried from the end; longer queries are bisected.
+const SCANNED_TOKENS: usize = 64;
+
+/// Lexer errors in longer queries are placed at the query's start (finding the prefix lexes
+/// the query once per character).
+const LEXED_BYTES: usize = 4096;
 
 /// Whether some completion of `prefix` parses.
 fn viable(prefix: &str) -> bool {
@@ -322,6 +348,20 @@ mod tests {
         // A label value without quotes.
         let q = "up{job=api}";
         assert_eq!(error_at(q).1, q.find("api").unwrap());
+    }
+
+    #[test]
+    fn long_queries_are_placed_by_bisection() {
+        let terms: Vec<String> = (0..80).map(|i| format!("sum(rate(m{i}[5m]))")).collect();
+        let good = terms.join(" + ");
+        assert_eq!(check(&good), Ok(Answer::Vector));
+        let bad = format!(
+            "{} + * {}",
+            terms[..40].join(" + "),
+            terms[40..].join(" + ")
+        );
+        let at = bad.find("+ *").unwrap() + 2;
+        assert_eq!(error_at(&bad).1, at);
     }
 
     #[test]
