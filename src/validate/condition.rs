@@ -1871,3 +1871,34 @@ mod tests {
         assert!(parse_result("[1").is_err());
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+        /// Any text compiles or is an error inside it, and what compiles evaluates on no data,
+        /// NaN and a value without a panic.
+        #[test]
+        fn any_condition_compiles_or_errs_and_evaluates(
+            text in r#"[a-zA-Z_#(){}\[\]"'=!<>&|?:+*/%^,. 0-9-]{0,40}|(result|len|isNaN|default|all|asInt)[(\[0-9\]), ><=&|!.#{}a-z]{0,30}"#
+        ) {
+            for shape in [ResultShape::Vector, ResultShape::Scalar, ResultShape::Unknown] {
+                match Condition::compile(&text, shape) {
+                    Ok(condition) => {
+                        for value in [
+                            Value::Array(Vec::new()),
+                            Value::Array(vec![Value::Float(f64::NAN)]),
+                            Value::Float(1.0),
+                        ] {
+                            let _ = condition.evaluate(&value);
+                        }
+                    }
+                    Err(e) => prop_assert!(e.offset <= text.len()),
+                }
+            }
+        }
+    }
+}

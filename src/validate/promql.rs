@@ -375,3 +375,22 @@ mod tests {
         assert!(parser::parse(&text).is_ok(), "{text}");
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+        /// Any text: an answer or an error inside the text, never a panic.
+        #[test]
+        fn any_query_gets_an_answer_or_an_error_inside_it(
+            query in r#"[a-z_(){}\[\]"'=!~<>+*/%^, 0-9.:@\n-]{0,40}|\{\{args\.[a-z]{1,5}\}\}"#
+        ) {
+            if let Err(e) = super::check(&query) {
+                prop_assert!(e.offset <= query.len());
+                prop_assert!(query.is_char_boundary(e.offset));
+            }
+        }
+    }
+}
