@@ -13,6 +13,7 @@
 //! [`finding`] is what every step reports, and [`yaml11`] is how Kubernetes reads a plain
 //! scalar.
 
+pub mod analysis_run;
 pub mod cli;
 pub mod config;
 pub mod convert;

@@ -49,6 +49,7 @@ fn man_pages_for_every_command_render_cleanly() {
     assert_eq!(
         pages,
         [
+            "rolloutify-analysis.1",
             "rolloutify-completions.1",
             "rolloutify-convert.1",
             "rolloutify-diff.1",

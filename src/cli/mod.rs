@@ -5,6 +5,7 @@
 //! with `--exit-code`); 2 could not do the job (bad flags, unreadable or unparseable input),
 //! in which case nothing was written.
 
+mod analysis;
 mod conversion;
 mod convert;
 mod diff;
@@ -34,6 +35,9 @@ pub enum Command {
     Diff(diff::DiffArgs),
     /// Check manifests offline against the Argo Rollouts controller's and Istio's rules.
     Validate(validate::ValidateArgs),
+    /// Show what the controller would decide for an AnalysisTemplate, given measurements
+    /// (`--result '[]' --result '[0.97]'`).
+    Analysis(analysis::AnalysisArgs),
     /// Run as a kustomize exec transformer: YAML on standard input, converted on standard
     /// output.
     KustomizePlugin(plugin::KustomizePluginArgs),
@@ -125,6 +129,7 @@ where
         Command::Convert(args) => convert::run(args, streams),
         Command::Diff(args) => diff::run(args, streams),
         Command::Validate(args) => validate::run(args, streams),
+        Command::Analysis(args) => analysis::run(args, streams),
         Command::KustomizePlugin(args) => plugin::run_kustomize(args, streams),
         Command::Krm(args) => plugin::run_krm(args, streams),
         Command::Completions(args) => docs::run_completions(args, streams),

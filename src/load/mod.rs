@@ -7,6 +7,7 @@
 mod document;
 mod limits;
 mod position;
+pub mod scalar;
 mod source;
 mod walk;
 pub mod yaml;

@@ -2,8 +2,8 @@
 //! `utils/analysis/factory.go` `ValidateMetric`), the checks it makes on the templates of one
 //! analysis after merging them (`utils/analysis/helpers.go` `NewAnalysisRunFromTemplates`,
 //! `pkg/apis/rollouts/validation/validation_references.go` `ValidateAnalysisTemplatesWithType`),
-//! that step analysis terminates, and our own check that conditions survive a Prometheus query
-//! that returns no data.
+//! that step analysis terminates, and (in [`super::measure`]) what a measurement would do: the
+//! query parses, the conditions compile, and what no data makes of the measurement.
 //!
 //! A metric the analysis controller refuses ends the AnalysisRun in phase Error, which aborts
 //! the rollout: those are errors here, like the controller's own refusals.
@@ -234,40 +234,7 @@ pub fn check_template(template: &Document, findings: &mut Vec<Finding>) {
                 .with_hint(hint),
             );
         }
-        check_empty_result_guard(template, metric, &path, findings);
-    }
-}
-
-/// A condition that reads `result[0]` without checking that there is a result fails the
-/// measurement when Prometheus returns nothing (no traffic yet, a label typo), and enough
-/// failed measurements abort the rollout.
-fn check_empty_result_guard(
-    template: &Document,
-    metric: &Value,
-    path: &FieldPath,
-    findings: &mut Vec<Finding>,
-) {
-    if metric.lookup("/provider/prometheus").is_none() {
-        return;
-    }
-    for field in ["successCondition", "failureCondition"] {
-        let Some(condition) = metric.get(field).and_then(Value::as_str) else {
-            continue;
-        };
-        let reads_first = condition.contains("result[0]");
-        let guarded = condition.contains("len(result)") || condition.contains("default(");
-        if reads_first && !guarded {
-            findings.push(
-                Finding::at(
-                    template,
-                    &path.clone().key(field),
-                    Severity::Warning,
-                    "analysis/unguarded-result",
-                    format!("{field} reads result[0] without checking that Prometheus returned data; an empty result errors the measurement, and the rollout aborts"),
-                )
-                .with_hint("guard it, e.g. `len(result) > 0 && !isNaN(result[0]) && result[0] >= 0.95`, and give the opposite guarded failureCondition so no data is inconclusive"),
-            );
-        }
+        super::measure::check_metric(template, metric, &path, findings);
     }
 }
 

@@ -7,13 +7,18 @@
 //! at fault. Messages use the controller's wording where it has one.
 
 mod analysis;
+pub mod condition;
 mod istio;
+mod measure;
 mod migration;
+pub mod promql;
 mod references;
 mod rollout;
 pub mod schema;
 pub mod user_schema;
 mod value;
+
+pub use measure::DEFAULT_CONSECUTIVE_ERROR_LIMIT;
 
 use crate::finding::{Finding, Severity};
 use crate::index::{Index, Kind};
