@@ -318,12 +318,12 @@ fn kustomize_vars_fail_the_build_and_say_use_replacements() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         stderr.contains(
-            "error: Deployment/web [plugin/unresolved-variable] `$(JWA_PREFIX)` at spec.template.spec.containers[0].env[0].value is a kustomize variable not substituted yet"
+            "error: Deployment/web [convert/kustomize-variable] `$(JWA_PREFIX)` at spec.template.spec.containers[0].env[0].value is a kustomize variable not substituted yet"
         ),
         "{stderr}"
     );
     assert!(
-        stderr.contains("error: VirtualService/web [plugin/unresolved-variable] `$(WEB_NAMESPACE)` at spec.http[0].route[0].destination.host"),
+        stderr.contains("error: VirtualService/web [convert/kustomize-variable] `$(WEB_NAMESPACE)` at spec.http[0].route[0].destination.host"),
         "{stderr}"
     );
     assert!(
