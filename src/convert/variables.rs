@@ -19,6 +19,11 @@ pub const RULE: &str = "convert/kustomize-variable";
 pub fn findings(index: &Index, planned: &[usize]) -> Vec<(usize, Finding)> {
     let documents = index.documents;
     let planned: std::collections::HashSet<usize> = planned.iter().copied().collect();
+    // Whether each file (documents share their source) holds a placeholder at all: most hold
+    // none, and their documents need no walk. Once per file: a stream of ten thousand
+    // documents is one file.
+    let mut has_placeholder: std::collections::HashMap<*const crate::load::Source, bool> =
+        std::collections::HashMap::new();
     let mut found = Vec::new();
     for (i, document) in documents.iter().enumerate() {
         let kind = index.kind(i);
@@ -26,8 +31,14 @@ pub fn findings(index: &Index, planned: &[usize]) -> Vec<(usize, Finding)> {
             kind,
             Kind::Service | Kind::VirtualService | Kind::DestinationRule
         ) || (kind == Kind::Deployment && planned.contains(&i));
-        // Most files hold no placeholder at all: their documents need no walk.
-        if !read || !document.source.text.contains("$(") {
+        if !read {
+            continue;
+        }
+        let source = std::sync::Arc::as_ptr(&document.source);
+        if !*has_placeholder
+            .entry(source)
+            .or_insert_with(|| document.source.text.contains("$("))
+        {
             continue;
         }
         let mut at = Vec::new();
