@@ -323,7 +323,7 @@ fn kustomize_vars_fail_the_build_and_say_use_replacements() {
         "{stderr}"
     );
     assert!(
-        stderr.contains("error: VirtualService/web [plugin/unresolved-variable] `$(WEB_NAMESPACE)` at spec.http[0].route[0].destination.host"),
+        stderr.contains("error: VirtualService/web [convert/kustomize-variable] `$(WEB_NAMESPACE)` at spec.http[0].route[0].destination.host"),
         "{stderr}"
     );
     assert!(

@@ -111,14 +111,14 @@ fn a_variable_in_the_deployment_fails_both_plugins() {
     assert_eq!(code, Some(1), "{stderr}");
     assert_eq!(stdout, "");
     assert!(
-        stderr.contains("<stdin>:16:27: error: Deployment/web [plugin/unresolved-variable] `$(JWA_PREFIX)` at spec.template.spec.containers[0].env[1].value is a kustomize variable not substituted yet"),
+        stderr.contains("<stdin>:16:27: error: Deployment/web [convert/kustomize-variable] `$(JWA_PREFIX)` at spec.template.spec.containers[0].env[1].value is a kustomize variable not substituted yet"),
         "{stderr}"
     );
     assert!(stderr.contains("with `replacements:`"), "{stderr}");
     let (code, stdout, stderr) = krm(CONFIG, &input);
     assert_eq!(code, Some(1), "{stderr}");
     assert!(
-        stderr.contains("[plugin/unresolved-variable] `$(JWA_PREFIX)`"),
+        stderr.contains("[convert/kustomize-variable] `$(JWA_PREFIX)`"),
         "{stderr}"
     );
     // The items come back as they were, the error among the results.
@@ -134,7 +134,7 @@ fn a_variable_in_a_route_host_fails_the_plugin() {
     let (code, _, stderr) = plugin(CONFIG, &app("plain", "web.$(NS).svc.$(DOMAIN)"));
     assert_eq!(code, Some(1), "{stderr}");
     assert!(
-        stderr.contains("error: VirtualService/web [plugin/unresolved-variable] `$(NS)` at spec.http[0].route[0].destination.host is a kustomize variable not substituted yet (and 1 more in this document)"),
+        stderr.contains("error: VirtualService/web [convert/kustomize-variable] `$(NS)` at spec.http[0].route[0].destination.host is a kustomize variable not substituted yet (and 1 more in this document)"),
         "{stderr}"
     );
 }
@@ -240,4 +240,25 @@ fn strict_makes_convert_fail_on_warnings_and_write_nothing() {
         .args(["convert", "app.yaml"])
         .assert()
         .success();
+}
+
+/// `convert` on files that still hold kustomize variables (a base read directly): a warning
+/// at default verbosity, naming the place; the run goes on.
+#[test]
+fn convert_warns_about_kustomize_variables() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("app.yaml"), app("$(JWA_PREFIX)", "web")).expect("write");
+    let output = rolloutify()
+        .current_dir(dir.path())
+        .args(["convert", "app.yaml"])
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains(
+            "app.yaml:16:27: warning: Deployment/web [convert/kustomize-variable] `$(JWA_PREFIX)`"
+        ),
+        "{stderr}"
+    );
 }

@@ -11,6 +11,7 @@ pub mod object;
 pub mod outcome;
 pub mod rollout;
 pub mod services;
+pub mod variables;
 pub mod virtual_service;
 
 use std::collections::{BTreeMap, HashMap};
@@ -186,17 +187,24 @@ pub(crate) fn attempt(
 ) -> Result<Result<Conversion, AppErrors>, ConvertError> {
     let index = Index::new(documents, &options.scope);
     let mut plan = plan::plan(&index, options)?;
+    // Kustomize placeholders in what the plan reads: a warning each (before apps are left,
+    // so that every round says the same).
+    let planned: Vec<usize> = plan.apps.iter().map(|app| app.app.deployment).collect();
+    let mut extra = variables::findings(&index, &planned);
     plan.apps.retain(|app| !left.contains(&app.app.deployment));
     // The same object twice: an error, and the apps that use it are not converted.
     let duplicates = crate::index::duplicates::find(documents);
-    if !duplicates.is_empty() {
-        let mut twice: std::collections::HashSet<usize> = std::collections::HashSet::new();
-        for duplicate in &duplicates {
-            twice.extend([duplicate.first, duplicate.again]);
-            plan.findings
-                .push(crate::index::duplicates::finding(documents, *duplicate));
-            plan.finding_deployments.push(duplicate.again);
-        }
+    extra.extend(duplicates.iter().map(|duplicate| {
+        (
+            duplicate.again,
+            crate::index::duplicates::finding(documents, *duplicate),
+        )
+    }));
+    if !extra.is_empty() {
+        plan.finding_deployments
+            .extend(extra.iter().map(|(document, _)| *document));
+        plan.findings
+            .extend(extra.into_iter().map(|(_, finding)| finding));
         // In document order, as the parts of a tree merge them.
         let mut ordered: Vec<(usize, Finding)> = std::mem::take(&mut plan.finding_deployments)
             .into_iter()
@@ -204,6 +212,12 @@ pub(crate) fn attempt(
             .collect();
         ordered.sort_by_key(|(document, _)| *document);
         (plan.finding_deployments, plan.findings) = ordered.into_iter().unzip();
+    }
+    if !duplicates.is_empty() {
+        let mut twice: std::collections::HashSet<usize> = std::collections::HashSet::new();
+        for duplicate in &duplicates {
+            twice.extend([duplicate.first, duplicate.again]);
+        }
         let errors: AppErrors = plan
             .apps
             .iter()
