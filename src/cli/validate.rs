@@ -36,7 +36,7 @@ pub struct ValidateArgs {
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
 
-    /// Exit 1 on warnings too.
+    /// Exit 1 on warnings too; reports then show them as errors.
     #[arg(long)]
     pub warnings_as_errors: bool,
 
@@ -99,6 +99,12 @@ pub fn run(args: ValidateArgs, streams: &mut Streams) -> Outcome {
             report
         }
     };
+    // Reports say what the exit code says: with --warnings-as-errors a warning fails the run,
+    // so it is an error in every format (a JUnit failure, SARIF level error, `::error`).
+    let mut report = report;
+    if args.warnings_as_errors {
+        report.promote_warnings();
+    }
     let color = args.color.enabled();
     let format = match args.output {
         OutputFormat::Text => Format::Text { color },
@@ -111,9 +117,7 @@ pub fn run(args: ValidateArgs, streams: &mut Streams) -> Outcome {
     if outcome != Outcome::Success {
         return outcome;
     }
-    let failing = report.count(Severity::Error) > 0
-        || (args.warnings_as_errors && report.count(Severity::Warning) > 0);
-    if failing {
+    if report.count(Severity::Error) > 0 {
         Outcome::Problem
     } else {
         Outcome::Success

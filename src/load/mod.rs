@@ -393,13 +393,22 @@ pub fn parse_objects(source: &Arc<Source>, limits: &Limits) -> Result<Vec<Docume
             snippet,
         });
     }
+    let mut surrogates = None;
     if looks_like_json(source) {
         check_json(&file, &source.text)?;
+        surrogates = JsonSurrogates::rewrite(&source.text);
     }
-    let parsed = yaml::parse_stream(&source.text, limits).map_err(|source| LoadError::Yaml {
+    let text = surrogates.as_ref().map_or(source.text.as_str(), |s| &s.text);
+    let mut parsed = yaml::parse_stream(text, limits).map_err(|source| LoadError::Yaml {
         file: file.clone(),
         source,
     })?;
+    if let Some(surrogates) = &surrogates {
+        let map = |p| surrogates.original(p);
+        for doc in &mut parsed {
+            doc.spans.map_positions(&map);
+        }
+    }
     let mut documents = Vec::with_capacity(parsed.len());
     for doc in parsed {
         let position = doc.spans.position();
@@ -472,6 +481,75 @@ fn check_json(file: &str, text: &str) -> Result<(), LoadError> {
     Ok(())
 }
 
+/// JSON writes a character outside the Basic Multilingual Plane as a UTF-16 surrogate pair
+/// (`"\ud83d\ude80"`, as Python's `json.dump` does); YAML's `\u` takes one code point and
+/// refuses surrogates. The pair is handed to the YAML reader as one `\U0001F680` escape, two
+/// characters shorter, and positions after it on its line are moved back.
+struct JsonSurrogates {
+    text: String,
+    /// Where each rewrite ends in the rewritten text: line, column.
+    rewrites: Vec<Position>,
+}
+
+impl JsonSurrogates {
+    /// The text with every surrogate pair escape inside a string rewritten; `None` when it
+    /// has none. The text is valid JSON (`check_json` passed).
+    fn rewrite(text: &str) -> Option<JsonSurrogates> {
+        if !text.contains("\\u") && !text.contains("\\U") {
+            return None;
+        }
+        fn unit(text: &str) -> Option<u32> {
+            let hex = text.strip_prefix("\\u").or_else(|| text.strip_prefix("\\U"))?;
+            u32::from_str_radix(hex.get(..4)?, 16).ok()
+        }
+        let mut out = String::with_capacity(text.len());
+        let mut rewrites = Vec::new();
+        let (mut line, mut column) = (1, 1);
+        let (mut in_string, mut escaped) = (false, false);
+        let mut rest = text;
+        while let Some(c) = rest.chars().next() {
+            if in_string && !escaped && c == '\\' {
+                let high = unit(rest).filter(|u| (0xD800..0xDC00).contains(u));
+                let low = rest.get(6..).and_then(unit).filter(|u| (0xDC00..0xE000).contains(u));
+                if let (Some(high), Some(low)) = (high, low) {
+                    let code = 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00);
+                    out.push_str(&format!("\\U{code:08X}"));
+                    column += 10;
+                    rewrites.push(Position::new(line, column));
+                    rest = &rest[12..];
+                    continue;
+                }
+            }
+            match c {
+                '"' if !escaped => in_string = !in_string,
+                '\n' => {
+                    line += 1;
+                    column = 0;
+                }
+                _ => {}
+            }
+            escaped = in_string && !escaped && c == '\\';
+            out.push(c);
+            column += 1;
+            rest = &rest[c.len_utf8()..];
+        }
+        (!rewrites.is_empty()).then_some(JsonSurrogates {
+            text: out,
+            rewrites,
+        })
+    }
+
+    /// Where a position of the rewritten text is in the original.
+    fn original(&self, position: Position) -> Position {
+        let before = self
+            .rewrites
+            .iter()
+            .filter(|r| r.line == position.line && r.column <= position.column)
+            .count();
+        Position::new(position.line, position.column + 2 * before)
+    }
+}
+
 /// Finds Helm or Go template actions (`{{ .Values.x }}`, `{{- if … }}`) outside comments.
 /// Argo Rollouts' own `{{args.name}}` placeholders are not template actions and pass.
 fn find_template_syntax(text: &str) -> Option<(Position, String)> {
@@ -530,6 +608,23 @@ mod tests {
         assert!(snippet.starts_with("{{ include"));
         assert!(find_template_syntax("{{- if .Values.enabled }}\n").is_some());
         assert!(find_template_syntax("# {{ .Values.x }} in a comment\n").is_none());
+    }
+
+    #[test]
+    fn json_surrogate_pairs_are_read_and_positions_kept() {
+        let text = "{\"apiVersion\": \"v1\", \"kind\": \"ConfigMap\", \"metadata\": {\"name\": \"a\"}, \"data\": {\"rocket\": \"\\ud83d\\ude80 \\\\ud83d\", \"after\": \"x\"}}\n";
+        let loaded = load_text("a.json", text, &Limits::default()).unwrap();
+        let doc = &loaded.documents[0];
+        // An escaped backslash before `u` is not an escape.
+        assert_eq!(doc.value["data"]["rocket"], "\u{1F680} \\ud83d");
+        // Fields are located at their keys.
+        let column = text.find("\"after\"").unwrap() + 1;
+        assert_eq!(
+            doc.spans.locate(&FieldPath::parse("data.after")),
+            Position::new(1, column)
+        );
+        // A lone surrogate is refused, as JSON readers refuse it.
+        assert!(load_text("b.json", "{\"kind\": \"\\ud83d\"}", &Limits::default()).is_err());
     }
 
     #[test]
