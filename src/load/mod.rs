@@ -398,7 +398,9 @@ pub fn parse_objects(source: &Arc<Source>, limits: &Limits) -> Result<Vec<Docume
         check_json(&file, &source.text)?;
         surrogates = JsonSurrogates::rewrite(&source.text);
     }
-    let text = surrogates.as_ref().map_or(source.text.as_str(), |s| &s.text);
+    let text = surrogates
+        .as_ref()
+        .map_or(source.text.as_str(), |s| &s.text);
     let mut parsed = yaml::parse_stream(text, limits).map_err(|source| LoadError::Yaml {
         file: file.clone(),
         source,
@@ -499,7 +501,9 @@ impl JsonSurrogates {
             return None;
         }
         fn unit(text: &str) -> Option<u32> {
-            let hex = text.strip_prefix("\\u").or_else(|| text.strip_prefix("\\U"))?;
+            let hex = text
+                .strip_prefix("\\u")
+                .or_else(|| text.strip_prefix("\\U"))?;
             u32::from_str_radix(hex.get(..4)?, 16).ok()
         }
         let mut out = String::with_capacity(text.len());
@@ -510,7 +514,10 @@ impl JsonSurrogates {
         while let Some(c) = rest.chars().next() {
             if in_string && !escaped && c == '\\' {
                 let high = unit(rest).filter(|u| (0xD800..0xDC00).contains(u));
-                let low = rest.get(6..).and_then(unit).filter(|u| (0xDC00..0xE000).contains(u));
+                let low = rest
+                    .get(6..)
+                    .and_then(unit)
+                    .filter(|u| (0xDC00..0xE000).contains(u));
                 if let (Some(high), Some(low)) = (high, low) {
                     let code = 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00);
                     out.push_str(&format!("\\U{code:08X}"));
