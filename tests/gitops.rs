@@ -148,3 +148,108 @@ fn warnings_as_errors_are_errors_in_every_report() {
         );
     }
 }
+
+// Item 1: template syntax.
+
+const PROMETHEUS_RULE: &str = r#"apiVersion: monitoring.coreos.com/v1
+kind: PrometheusRule
+metadata:
+  name: web-alerts
+spec:
+  groups:
+    - name: web
+      rules:
+        - alert: InstanceDown
+          expr: up{job="web"} == 0
+          annotations:
+            summary: "{{ $labels.instance }} is down"
+            description: Pod {{ $labels.namespace }}/{{ $labels.pod }} has been down for 5m
+"#;
+
+const ALERTMANAGER_CONFIG: &str = r#"apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: alertmanager-templates
+data:
+  slack.tmpl: |
+    {{ define "slack.title" }}[{{ .Status | toUpper }}] {{ .CommonLabels.alertname }}{{ end }}
+    {{ define "slack.text" }}
+    {{- range .Alerts }}
+    *{{ .Annotations.summary }}*
+    {{- end }}
+    {{ end }}
+"#;
+
+/// The shape of Istio's rendered install: the sidecar injector's templates in a ConfigMap.
+const ISTIO_INJECTOR: &str = r#"apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: istio-sidecar-injector
+  namespace: istio-system
+data:
+  config: |-
+    defaultTemplates: [sidecar]
+    templates:
+      sidecar: |
+        {{- define "resources" }}
+          {{- if or (isset .ObjectMeta.Annotations `sidecar.istio.io/proxyCPU`) }}
+          requests:
+            cpu: "{{ index .ObjectMeta.Annotations `sidecar.istio.io/proxyCPU` }}"
+          {{- end }}
+        {{- end }}
+  values: |-
+    {"global": {"proxy": {"image": "proxyv2"}}}
+"#;
+
+#[test]
+fn template_syntax_in_string_values_is_read_as_data() {
+    let dir = tree(&[
+        ("alerts/rules.yaml", PROMETHEUS_RULE),
+        ("alerts/alertmanager.yaml", ALERTMANAGER_CONFIG),
+        ("istio/injector.yaml", ISTIO_INJECTOR),
+        ("app.yaml", DEPLOYMENT),
+    ]);
+    let out = run(dir.path(), &["validate", "."]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("4 resource(s) checked"),
+        "{}",
+        out.stdout
+    );
+    let out = run(dir.path(), &["convert", "."]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    for text in [
+        "summary: \"{{ $labels.instance }} is down\"",
+        "{{- define \"resources\" }}",
+        "{{ define \"slack.text\" }}",
+    ] {
+        assert!(out.stdout.contains(text), "{text}: {}", out.stdout);
+    }
+}
+
+#[test]
+fn template_syntax_where_yaml_needs_structure_is_refused_saying_so() {
+    let dir = tree(&[(
+        "chart-free/deployment.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: {{ .Values.replicas }}\n",
+    )]);
+    let out = run(dir.path(), &["validate", "chart-free/deployment.yaml"]);
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    let all = format!("{}{}", out.stdout, out.stderr);
+    assert!(
+        all.contains("chart-free/deployment.yaml:6:13: Helm/Go template syntax (`{{ .Values.replicas }}`) is not a manifest: the YAML next to it cannot be parsed"),
+        "{all}"
+    );
+    // A template action in a key.
+    let dir = tree(&[(
+        "cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  {{ .Values.key }}-name: v\n",
+    )]);
+    let out = run(dir.path(), &["convert", "cm.yaml"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("cm.yaml:5:3: Helm/Go template"),
+        "{}",
+        out.stderr
+    );
+}

@@ -77,12 +77,15 @@ pub enum LoadError {
     /// Returned when a file is not UTF-8 text.
     #[error("{file}:{position}: not UTF-8 text (a binary file?)")]
     NotUtf8 { file: String, position: Position },
-    /// Returned when a file holds Helm or Go template syntax, which is not YAML yet.
-    #[error("{file}:{position}: Helm/Go template syntax (`{snippet}`) is not a manifest")]
+    /// Returned when Helm or Go template syntax stands where YAML needs structure: the YAML
+    /// next to it cannot be parsed, or a mapping key holds an action. (`{{ }}` inside a
+    /// quoted or block string value is data and is read.)
+    #[error("{file}:{position}: Helm/Go template syntax (`{snippet}`) is not a manifest: {reason}")]
     Template {
         file: String,
         position: Position,
         snippet: String,
+        reason: String,
     },
     /// Returned when the YAML cannot be parsed.
     #[error("{file}:{position}: {source}", position = source.position())]
@@ -386,25 +389,32 @@ pub fn check_items(source: &Source, list: &Document) -> Result<(), LoadError> {
 /// stay whole.
 pub fn parse_objects(source: &Arc<Source>, limits: &Limits) -> Result<Vec<Document>, LoadError> {
     let file = source.name();
-    if let Some((position, snippet)) = find_template_syntax(&source.text) {
-        return Err(LoadError::Template {
-            file,
+    // A parse failure next to `{{` is most likely a template (`name: {{ .Values.x }}` reads
+    // as a mapping used as a key; `{{- if }}` lines break the block structure).
+    let unparsed = |error: YamlError| match template_near(&source.text, error.position()) {
+        Some((position, snippet)) => LoadError::Template {
+            file: file.clone(),
             position,
             snippet,
-        });
-    }
+            reason: format!(
+                "the YAML next to it cannot be parsed ({}: {error})",
+                error.position()
+            ),
+        },
+        None => LoadError::Yaml {
+            file: file.clone(),
+            source: error,
+        },
+    };
     let mut surrogates = None;
     if looks_like_json(source) {
-        check_json(&file, &source.text)?;
+        check_json(&source.text).map_err(unparsed)?;
         surrogates = JsonSurrogates::rewrite(&source.text);
     }
     let text = surrogates
         .as_ref()
         .map_or(source.text.as_str(), |s| &s.text);
-    let mut parsed = yaml::parse_stream(text, limits).map_err(|source| LoadError::Yaml {
-        file: file.clone(),
-        source,
-    })?;
+    let mut parsed = yaml::parse_stream(text, limits).map_err(unparsed)?;
     if let Some(surrogates) = &surrogates {
         let map = |p| surrogates.original(p);
         for doc in &mut parsed {
@@ -413,6 +423,16 @@ pub fn parse_objects(source: &Arc<Source>, limits: &Limits) -> Result<Vec<Docume
     }
     let mut documents = Vec::with_capacity(parsed.len());
     for doc in parsed {
+        if text.contains("{{")
+            && let Some((position, snippet)) = template_in_keys(&doc.spans)
+        {
+            return Err(LoadError::Template {
+                file,
+                position,
+                snippet,
+                reason: "a mapping key holds a template action".to_owned(),
+            });
+        }
         let position = doc.spans.position();
         let found = match &doc.value {
             serde_json::Value::Object(_) => None,
@@ -467,16 +487,13 @@ fn looks_like_json(source: &Source) -> bool {
         || source.text.trim_start().starts_with('{')
 }
 
-fn check_json(file: &str, text: &str) -> Result<(), LoadError> {
+fn check_json(text: &str) -> Result<(), YamlError> {
     let stream = serde_json::Deserializer::from_str(text).into_iter::<serde::de::IgnoredAny>();
     for value in stream {
         if let Err(error) = value {
-            return Err(LoadError::Yaml {
-                file: file.to_owned(),
-                source: YamlError::Syntax {
-                    position: Position::new(error.line().max(1), error.column().max(1)),
-                    message: format!("invalid JSON: {error}"),
-                },
+            return Err(YamlError::Syntax {
+                position: Position::new(error.line().max(1), error.column().max(1)),
+                message: format!("invalid JSON: {error}"),
             });
         }
     }
@@ -557,64 +574,141 @@ impl JsonSurrogates {
     }
 }
 
-/// Finds Helm or Go template actions (`{{ .Values.x }}`, `{{- if … }}`) outside comments.
-/// Argo Rollouts' own `{{args.name}}` placeholders are not template actions and pass.
-fn find_template_syntax(text: &str) -> Option<(Position, String)> {
+/// Where Go template actions (`{{ .Values.x }}`, `{{- if … }}`, `{{ $labels.x }}`) start in
+/// `text`, as byte offsets. Argo Rollouts' own `{{args.name}}` placeholders are not actions.
+fn template_actions(text: &str) -> impl Iterator<Item = usize> + '_ {
     const WORDS: &[&str] = &[
         "include", "template", "if", "else", "end", "range", "with", "define", "toYaml", "tpl",
         "quote", "default", "required", "printf", "block", "nindent", "indent",
     ];
-    // Most manifests have no `{{` at all: one search of the whole text says so.
+    text.match_indices("{{").filter_map(move |(at, _)| {
+        let after = text[at + 2..].trim_start_matches('-').trim_start();
+        let is_action = after.starts_with('.')
+            || after.starts_with('$')
+            || after.starts_with("/*")
+            || WORDS.iter().any(|w| {
+                after.starts_with(w)
+                    && !after[w.len()..]
+                        .starts_with(|c: char| c.is_alphanumeric() || c == '_' || c == '.')
+            });
+        is_action.then_some(at)
+    })
+}
+
+/// The first 40 characters of the action at `at`.
+fn snippet_at(text: &str, at: usize) -> String {
+    let snippet: String = text[at..].chars().take(40).collect();
+    snippet
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .trim_end()
+        .to_owned()
+}
+
+/// The template syntax (`{{`, outside comments) closest before a parse failure at `error`,
+/// on its line or the two before it: the failure is then the template's doing.
+fn template_near(text: &str, error: Position) -> Option<(Position, String)> {
     if !text.contains("{{") {
         return None;
     }
-    for (number, line) in text.lines().enumerate() {
-        let content = line.trim_start();
-        if content.starts_with('#') {
-            continue;
-        }
-        let mut rest = line;
-        let mut offset = 0;
-        while let Some(at) = rest.find("{{") {
-            let after = rest[at + 2..].trim_start_matches('-').trim_start();
-            let is_action = after.starts_with('.')
-                || after.starts_with('$')
-                || after.starts_with("/*")
-                || WORDS.iter().any(|w| {
-                    after.starts_with(w)
-                        && !after[w.len()..]
-                            .starts_with(|c: char| c.is_alphanumeric() || c == '_' || c == '.')
-                });
-            if is_action {
-                let column = line[..offset + at].chars().count() + 1;
-                let snippet: String = rest[at..].chars().take(40).collect();
-                return Some((
-                    Position::new(number + 1, column),
-                    snippet.trim_end().to_owned(),
-                ));
+    let first = error.line.saturating_sub(2).max(1);
+    let mut found = None;
+    for (number, line) in text
+        .lines()
+        .enumerate()
+        .skip(first - 1)
+        .take(error.line + 1 - first)
+    {
+        let number = number + 1;
+        let code = match line.find(" #") {
+            _ if line.trim_start().starts_with('#') => continue,
+            Some(comment) => &line[..comment],
+            None => line,
+        };
+        for (at, _) in code.match_indices("{{") {
+            let column = line[..at].chars().count() + 1;
+            if number < error.line || column <= error.column.max(1) || found.is_none() {
+                found = Some((Position::new(number, column), snippet_at(line, at)));
             }
-            offset += at + 2;
-            rest = &rest[at + 2..];
         }
     }
-    None
+    found
+}
+
+/// A mapping key that holds a template action (`{{ .Values.key }}: x` or `name-{{ .x }}:`),
+/// with where it is written.
+fn template_in_keys(spans: &SpanTree) -> Option<(Position, String)> {
+    match spans {
+        SpanTree::Scalar(_) => None,
+        SpanTree::Sequence(_, items) => items.iter().find_map(template_in_keys),
+        SpanTree::Mapping(_, entries) => {
+            entries.iter().find_map(
+                |(key, position, value)| match template_actions(key).next() {
+                    Some(at) => Some((*position, snippet_at(key, at))),
+                    None => template_in_keys(value),
+                },
+            )
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn template_error(text: &str) -> Option<(Position, String)> {
+        match load_text("t.yaml", text, &Limits::default()) {
+            Err(LoadError::Template {
+                position, snippet, ..
+            }) => Some((position, snippet)),
+            _ => None,
+        }
+    }
+
     #[test]
-    fn helm_syntax_is_found_but_argo_args_pass() {
-        assert!(
-            find_template_syntax("query: sum(x{service=\"{{args.service-name}}\"})\n").is_none()
-        );
-        let (position, snippet) =
-            find_template_syntax("metadata:\n  name: {{ include \"app.name\" . }}\n").unwrap();
-        assert_eq!(position, Position::new(2, 9));
+    fn template_syntax_where_yaml_needs_structure_is_refused() {
+        let (position, snippet) = template_error(
+            "apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ include \"app.name\" . }}\n",
+        )
+        .unwrap();
+        assert_eq!(position, Position::new(4, 9));
         assert!(snippet.starts_with("{{ include"));
-        assert!(find_template_syntax("{{- if .Values.enabled }}\n").is_some());
-        assert!(find_template_syntax("# {{ .Values.x }} in a comment\n").is_none());
+        let (position, _) = template_error(
+            "{{- if .Values.enabled }}\napiVersion: v1\nkind: Service\n{{- end }}\n",
+        )
+        .unwrap();
+        assert_eq!(position, Position::new(1, 1));
+        let (position, _) = template_error(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata:\n  key-{{ .Values.k }}: v\n",
+        )
+        .unwrap();
+        assert_eq!(position, Position::new(5, 3));
+    }
+
+    #[test]
+    fn template_syntax_in_string_values_is_data() {
+        for text in [
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata:\n  summary: \"{{ $labels.instance }} is down\"\n",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata:\n  t: |\n    {{- define \"resources\" }}\n    {{ end }}\n",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata:\n  d: Pod {{ $labels.pod }} restarts\n",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata:\n  q: 'sum(x{service=\"{{args.service-name}}\"})'\n",
+            "# {{ .Values.x }} in a comment\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n",
+        ] {
+            let loaded = load_text("t.yaml", text, &Limits::default());
+            assert!(loaded.is_ok(), "{text}: {:?}", loaded.err());
+        }
+    }
+
+    #[test]
+    fn parse_failures_away_from_templates_are_yaml_errors() {
+        let error = load_text(
+            "t.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata:\n  a: \"{{ .x }}\"\n  b: c\n  d: e\n  f: g\n   h: i\n",
+            &Limits::default(),
+        )
+        .unwrap_err();
+        assert!(matches!(error, LoadError::Yaml { .. }), "{error}");
     }
 
     #[test]

@@ -7,9 +7,13 @@ use std::path::{Path, PathBuf};
 
 use rolloutify::load::{self, Document, Input, LoadOptions};
 
-/// `../shared` beside the checkout, when it is there. Tests that need it skip without it.
+/// `../shared` beside the checkout (or where `ROLLOUTIFY_SHARED` says, for a checkout
+/// elsewhere), when it is there. Tests that need it skip without it.
 pub fn shared_dir() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
+    let dir = std::env::var_os("ROLLOUTIFY_SHARED").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"),
+        PathBuf::from,
+    );
     if dir.is_dir() {
         Some(dir)
     } else {
