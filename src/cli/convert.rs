@@ -66,7 +66,7 @@ pub fn run(args: ConvertArgs, streams: &mut Streams) -> Outcome {
             Ok(options) => options,
             Err(outcome) => return outcome,
         };
-        let load_options = args.flags.input.load_options();
+        let load_options = args.flags.load_options(&options, streams);
         if (args.write || args.output_dir.is_some()) && !args.check {
             if let Some(written) =
                 partition::write(&inputs, &load_options, &options, args.output_dir.as_deref())

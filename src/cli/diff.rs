@@ -59,7 +59,7 @@ pub fn run(args: DiffArgs, streams: &mut Streams) -> Outcome {
             Ok(options) => options,
             Err(outcome) => return outcome,
         };
-        let load_options = args.flags.input.load_options();
+        let load_options = args.flags.load_options(&options, streams);
         if let Some(patched) = partition::patch(&inputs, &load_options, &options) {
             args.flags.print_findings(&patched.findings, streams);
             let paint = args.color.enabled();

@@ -1,10 +1,12 @@
 //! The flags every command takes to say what to read, and within which limits.
 
-use std::path::PathBuf;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 
-use crate::load::{Input, Limits, LoadOptions};
+use crate::config::Config;
+use crate::load::{self, Exclude, Input, Limits, LoadOptions};
 
 #[derive(Debug, Args)]
 pub struct InputFlags {
@@ -16,6 +18,11 @@ pub struct InputFlags {
     /// Read files that .gitignore/.ignore exclude.
     #[arg(long)]
     pub no_ignore: bool,
+
+    /// Leave out of directory walks what this gitignore-style glob matches, relative to the
+    /// current directory (repeatable; also `exclude:` in the configuration file).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
 
     /// Largest file read, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_file_bytes)]
@@ -35,8 +42,30 @@ pub struct InputFlags {
 }
 
 impl InputFlags {
-    pub fn load_options(&self) -> LoadOptions {
+    /// How to read the inputs: the flags, and the `exclude:` of the configuration file read
+    /// (`config`: its path and contents), whose globs are relative to its folder.
+    pub fn load_options(&self, config: Option<(&Path, &Config)>) -> LoadOptions {
+        let mut exclude = Vec::new();
+        if !self.exclude.is_empty() {
+            exclude.push(Exclude {
+                root: PathBuf::from("."),
+                globs: self.exclude.clone(),
+            });
+        }
+        if let Some((path, config)) = config
+            && !config.exclude.is_empty()
+        {
+            exclude.push(Exclude {
+                root: path
+                    .parent()
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .unwrap_or(Path::new("."))
+                    .to_path_buf(),
+                globs: config.exclude.clone(),
+            });
+        }
         LoadOptions {
+            exclude,
             limits: Limits {
                 max_file_bytes: self.max_file_size,
                 max_alias_nodes: self.max_alias_nodes,
@@ -66,5 +95,17 @@ impl InputFlags {
                 }
             })
             .collect()
+    }
+}
+
+/// Prints, as notes, what directory walks under `inputs` skipped and why (for `-v`).
+pub fn print_skipped(inputs: &[Input], options: &LoadOptions, stderr: &mut dyn Write) {
+    for skipped in load::skipped_files(inputs, options) {
+        let _ = writeln!(
+            stderr,
+            "note: skipped {}: {}",
+            skipped.path.display(),
+            skipped.reason
+        );
     }
 }

@@ -19,7 +19,7 @@ pub use document::{Document, Location, Lookup, field, get, lookup};
 pub use limits::Limits;
 pub use position::{FieldPath, PathSegment, Position, SpanTree};
 pub use source::{Origin, Source};
-pub use walk::is_manifest_file;
+pub use walk::{Exclude, Skipped, is_manifest_file};
 use yaml::YamlError;
 
 /// What to read.
@@ -35,6 +35,8 @@ pub struct LoadOptions {
     pub limits: Limits,
     /// Skip what `.gitignore` and `.ignore` files exclude when walking directories.
     pub respect_ignore_files: bool,
+    /// What directory walks leave out besides (`--exclude`, the configuration's `exclude:`).
+    pub exclude: Vec<Exclude>,
 }
 
 impl Default for LoadOptions {
@@ -42,6 +44,7 @@ impl Default for LoadOptions {
         LoadOptions {
             limits: Limits::default(),
             respect_ignore_files: true,
+            exclude: Vec::new(),
         }
     }
 }
@@ -71,6 +74,10 @@ pub enum LoadError {
     /// Returned when walking a directory fails (a symlink loop, a permission problem).
     #[error("{path}: {message}")]
     Walk { path: String, message: String },
+    /// Returned when an `--exclude` glob (or one of the configuration's `exclude:`) is not a
+    /// glob.
+    #[error("exclude `{glob}`: {message}")]
+    Exclude { glob: String, message: String },
     /// Returned when a file is larger than the limit.
     #[error("{file}: file is {size} bytes, more than the limit of {limit}")]
     TooLarge { file: String, size: u64, limit: u64 },
@@ -125,14 +132,15 @@ impl LoadError {
                 "check the path; give files, directories, or - for standard input"
             }
             LoadError::Read { .. } => "check the file's permissions",
-            LoadError::Walk { .. } => {
-                "remove the loop or exclude the directory in .gitignore/.ignore"
+            LoadError::Walk { .. } => "remove the loop, or leave the directory out with --exclude",
+            LoadError::Exclude { .. } => {
+                "give gitignore-style globs, e.g. --exclude 'charts/' or --exclude '*.values.yaml'"
             }
             LoadError::TooLarge { .. } => {
                 "raise the limit with --max-file-size if the file is really a manifest"
             }
             LoadError::NotUtf8 { .. } => {
-                "manifests are UTF-8 text; exclude binary files in .gitignore/.ignore"
+                "manifests are UTF-8 text; leave binary files out with --exclude"
             }
             LoadError::Template { .. } => {
                 "render the chart first (helm template … | rolloutify convert -) and convert its output"
@@ -151,7 +159,7 @@ impl LoadError {
                 _ => "fix the YAML at that position (kubectl apply would refuse it too)",
             },
             LoadError::NotAnObject { .. } | LoadError::MissingField { .. } => {
-                "only Kubernetes objects (apiVersion, kind, metadata) can be read; move other YAML (kustomize patches, Helm values) out of the paths given, or list it in .gitignore/.ignore"
+                "only Kubernetes objects (apiVersion, kind, metadata) can be read: add the missing field, or move the other YAML out of this file (directory walks skip files holding no object; --exclude leaves a file out)"
             }
         }
     }
@@ -162,12 +170,74 @@ impl LoadError {
             LoadError::NotFound { path }
             | LoadError::Read { path, .. }
             | LoadError::Walk { path, .. } => path,
+            LoadError::Exclude { glob, .. } => glob,
             LoadError::TooLarge { file, .. }
             | LoadError::NotUtf8 { file, .. }
             | LoadError::Template { file, .. }
             | LoadError::Yaml { file, .. }
             | LoadError::NotAnObject { file, .. }
             | LoadError::MissingField { file, .. } => file,
+        }
+    }
+}
+
+impl LoadError {
+    /// Where in its file the error is, when it is at a place.
+    pub fn position(&self) -> Option<Position> {
+        match self {
+            LoadError::NotUtf8 { position, .. }
+            | LoadError::Template { position, .. }
+            | LoadError::NotAnObject { position, .. }
+            | LoadError::MissingField { position, .. } => Some(*position),
+            LoadError::Yaml { source, .. } => Some(source.position()),
+            _ => None,
+        }
+    }
+
+    /// The rule id of the error as a finding: `load/<what>`.
+    pub fn rule(&self) -> &'static str {
+        match self {
+            LoadError::NotFound { .. } => "load/not-found",
+            LoadError::Read { .. } => "load/read",
+            LoadError::Walk { .. } => "load/walk",
+            LoadError::Exclude { .. } => "load/exclude",
+            LoadError::TooLarge { .. } => "load/too-large",
+            LoadError::NotUtf8 { .. } => "load/not-utf8",
+            LoadError::Template { .. } => "load/template",
+            LoadError::Yaml { source, .. } => match source {
+                YamlError::DuplicateKey { .. } => "load/duplicate-key",
+                YamlError::AliasBudget { .. }
+                | YamlError::TooDeep { .. }
+                | YamlError::TooManyDocuments { .. } => "load/limit",
+                _ => "load/yaml",
+            },
+            LoadError::NotAnObject { .. } => "load/not-an-object",
+            LoadError::MissingField { .. } => "load/missing-field",
+        }
+    }
+
+    /// The error as a finding of its file (error level, at its line and column, or at the
+    /// file's start), so that reports carry a result for every file that could not be read.
+    pub fn finding(&self) -> crate::finding::Finding {
+        let file = self.file().to_owned();
+        let position = self.position().unwrap_or(Position::new(1, 1));
+        let text = self.to_string();
+        let message = [format!("{file}:{position}: "), format!("{file}: ")]
+            .iter()
+            .find_map(|prefix| text.strip_prefix(prefix.as_str()))
+            .unwrap_or(&text)
+            .to_owned();
+        crate::finding::Finding {
+            location: Location {
+                file: file.clone(),
+                position,
+            },
+            severity: crate::finding::Severity::Error,
+            rule: self.rule(),
+            resource: file,
+            message,
+            hint: Some(self.hint().to_owned()),
+            field: String::new(),
         }
     }
 }
@@ -181,45 +251,114 @@ fn item_text(item: Option<usize>) -> String {
 pub const GENERATED_FRAGMENT_MARKER: &str =
     "# Argo CD Application fields for what Argo Rollouts changes at run time, written by";
 
-/// Reads every input, in order, and parses every document.
+/// Reads every input, in order, and parses every document; the first error (in input
+/// order) stops the run.
 pub fn load(inputs: &[Input], options: &LoadOptions) -> Result<Loaded, LoadError> {
-    let mut sources = Vec::new();
+    let (loaded, errors) = load_each(inputs, options);
+    match errors.into_iter().next() {
+        Some(error) => Err(error),
+        None => Ok(loaded),
+    }
+}
+
+/// Reads every input that can be read, and says why each of the others could not be (in
+/// input order): one unreadable file does not keep the others from being checked.
+pub fn load_each(inputs: &[Input], options: &LoadOptions) -> (Loaded, Vec<LoadError>) {
+    let mut errors = Vec::new();
+    // Every source with whether it was named on the command line (read as given) or found
+    // by walking a directory (skipped when it holds no API resource).
+    let mut sources: Vec<(Source, bool)> = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for input in inputs {
         match input {
-            Input::Stdin => sources.push(read_stdin(&options.limits)?),
+            Input::Stdin => match read_stdin(&options.limits) {
+                Ok(source) => sources.push((source, true)),
+                Err(error) => errors.push(error),
+            },
             Input::Path(path) => {
-                for file in walk::files_under(path, options)? {
-                    if seen.insert(file.clone())
-                        && let Some(source) = read_manifest(&file, &options.limits)?
-                    {
-                        sources.push(source);
+                let walked = match walk::files_under(path, options) {
+                    Ok(walked) => walked,
+                    Err(error) => {
+                        errors.push(error);
+                        continue;
+                    }
+                };
+                for file in walked.files {
+                    if !seen.insert(file.clone()) {
+                        continue;
+                    }
+                    match read_manifest(&file, &options.limits) {
+                        Ok(Some(source)) => sources.push((source, walked.named)),
+                        Ok(None) => {}
+                        Err(error) => errors.push(error),
                     }
                 }
             }
         }
     }
-    let sources: Vec<Arc<Source>> = sources.into_iter().map(Arc::new).collect();
-    // Files parse independently: use every core, keep input order, report the first error
-    // in input order.
+    // Files parse independently: use every core, keep input order.
     use rayon::prelude::*;
-    let parsed: Vec<Result<Vec<Document>, LoadError>> = sources
-        .par_iter()
-        .map(|source| parse_source(source, &options.limits))
+    let parsed: Vec<(Arc<Source>, Result<Found, LoadError>)> = sources
+        .into_par_iter()
+        .map(|(source, named)| {
+            let source = Arc::new(source);
+            let found = if named {
+                parse_source(&source, &options.limits).map(Found::Manifests)
+            } else {
+                parse_found(&source, &options.limits)
+            };
+            (source, found)
+        })
         .collect();
-    let mut documents = Vec::new();
-    for file in parsed {
-        documents.extend(file?);
+    let mut loaded = Loaded::default();
+    for (source, found) in parsed {
+        match found {
+            Ok(Found::Manifests(documents)) => {
+                loaded.sources.push(source);
+                loaded.documents.extend(documents);
+            }
+            Ok(Found::Skipped(_)) => {}
+            Err(error) => errors.push(error),
+        }
     }
-    Ok(Loaded { sources, documents })
+    (loaded, errors)
 }
 
-/// The files `inputs` name, walked and in the order [`load`] reads them, each once; `None`
-/// when standard input is among them.
+/// What a directory walk skipped under `inputs`, and why: folders and files left out by
+/// their paths, and files found to hold no API resource (read and parsed again, so this is
+/// for `-v`, not for every run).
+pub fn skipped_files(inputs: &[Input], options: &LoadOptions) -> Vec<Skipped> {
+    let mut out = Vec::new();
+    for input in inputs {
+        let Input::Path(path) = input else {
+            continue;
+        };
+        let Ok(walked) = walk::files_under(path, options) else {
+            continue;
+        };
+        out.extend(walked.skipped);
+        if walked.named {
+            continue;
+        }
+        for file in walked.files {
+            let Ok(Some(source)) = read_manifest(&file, &options.limits) else {
+                continue;
+            };
+            if let Ok(Found::Skipped(reason)) = parse_found(&Arc::new(source), &options.limits) {
+                out.push(Skipped { path: file, reason });
+            }
+        }
+    }
+    out
+}
+
+/// The files `inputs` name, walked and in the order [`load`] reads them, each once, with
+/// whether each was named on the command line (then it is read as given; a file found by
+/// walking is read with [`parse_found`]); `None` when standard input is among them.
 pub fn manifest_files(
     inputs: &[Input],
     options: &LoadOptions,
-) -> Option<Result<Vec<PathBuf>, LoadError>> {
+) -> Option<Result<Vec<(PathBuf, bool)>, LoadError>> {
     let mut files = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for input in inputs {
@@ -227,11 +366,111 @@ pub fn manifest_files(
             return None;
         };
         match walk::files_under(path, options) {
-            Ok(found) => files.extend(found.into_iter().filter(|f| seen.insert(f.clone()))),
+            Ok(walked) => files.extend(
+                walked
+                    .files
+                    .into_iter()
+                    .filter(|f| seen.insert(f.clone()))
+                    .map(|f| (f, walked.named)),
+            ),
             Err(error) => return Some(Err(error)),
         }
     }
     Some(Ok(files))
+}
+
+/// A file read and its documents.
+pub type SourceDocuments = (Arc<Source>, Vec<Document>);
+
+/// The documents of a file, as [`load`] reads it: `Ok(None)` for a file that is not read
+/// (the fragments rolloutify writes; a file found by walking that holds no API resource).
+pub fn read_documents(
+    path: &Path,
+    named: bool,
+    limits: &Limits,
+) -> Result<Option<SourceDocuments>, LoadError> {
+    let Some(source) = read_manifest(path, limits)? else {
+        return Ok(None);
+    };
+    let source = Arc::new(source);
+    let found = if named {
+        Found::Manifests(parse_source(&source, limits)?)
+    } else {
+        parse_found(&source, limits)?
+    };
+    Ok(match found {
+        Found::Manifests(documents) => Some((source, documents)),
+        Found::Skipped(_) => None,
+    })
+}
+
+/// What a file found by walking a directory holds.
+#[derive(Debug)]
+pub enum Found {
+    Manifests(Vec<Document>),
+    /// Not manifests, and why: no document has `apiVersion` and `kind` (Helm values,
+    /// renovate.json, CI workflows, kustomize patches), or every object is client-side
+    /// configuration, not an API resource (a kubeconfig, a kustomization, a Kptfile, this
+    /// tool's own configuration).
+    Skipped(String),
+}
+
+/// Client-side objects: they have `apiVersion` and `kind` but no API server serves them.
+fn client_side(api_version: &str, kind: &str) -> Option<&'static str> {
+    let group = api_version.rsplit_once('/').map_or("", |(group, _)| group);
+    match (group, api_version, kind) {
+        (_, "v1", "Config") => Some("a kubeconfig"),
+        ("kustomize.config.k8s.io", _, _) => Some("kustomize's configuration"),
+        ("kpt.dev", _, "Kptfile") => Some("a Kptfile"),
+        ("config.kubernetes.io", _, "ResourceList") => Some("a KRM function's input"),
+        ("rolloutify.io", _, _) => Some("rolloutify's configuration"),
+        (_, "builtin", _) => Some("a kustomize plugin's configuration"),
+        _ => None,
+    }
+}
+
+/// Parses a file found by walking a directory: its documents, or why it is evidently not a
+/// manifest file. A file with some objects and a document without `kind` is still an error,
+/// as is one that does not parse.
+pub fn parse_found(source: &Arc<Source>, limits: &Limits) -> Result<Found, LoadError> {
+    let strict = parse_source(source, limits);
+    let documents = match strict {
+        Ok(documents) => documents,
+        Err(error @ (LoadError::NotAnObject { .. } | LoadError::MissingField { .. })) => {
+            // Skipped only when no document at all is an object with both fields.
+            let parsed = yaml::parse_stream(&source.text, limits).unwrap_or_default();
+            let has_object = parsed.iter().any(|doc| {
+                ["apiVersion", "kind"].iter().all(|field| {
+                    doc.value
+                        .get(field)
+                        .and_then(serde_json::Value::as_str)
+                        .is_some_and(|s| !s.is_empty())
+                })
+            });
+            if has_object || parsed.is_empty() {
+                return Err(error);
+            }
+            return Ok(Found::Skipped(
+                "no document has apiVersion and kind (not a Kubernetes object: values, a patch, CI or tool configuration)".to_owned(),
+            ));
+        }
+        Err(error) => return Err(error),
+    };
+    let mut what = None;
+    for document in &documents {
+        match client_side(document.api_version(), document.kind()) {
+            Some(this) => what = what.or(Some(this)),
+            None => return Ok(Found::Manifests(documents)),
+        }
+    }
+    Ok(match what {
+        Some(what) => Found::Skipped(format!(
+            "{what} ({} {}): read by a client, not an API resource",
+            documents[0].api_version(),
+            documents[0].kind()
+        )),
+        None => Found::Manifests(documents),
+    })
 }
 
 /// Reads one file as [`load`] does: `None` for the fragments rolloutify writes that are not
