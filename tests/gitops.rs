@@ -253,3 +253,325 @@ fn template_syntax_where_yaml_needs_structure_is_refused_saying_so() {
         out.stderr
     );
 }
+
+// Item 2: what a directory walk skips.
+
+const SERVICE: &str = "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  selector: {app: web}\n  ports: [{port: 80}]\n";
+
+/// A GitOps repository with everything around the manifests that is not one.
+fn gitops_repository() -> tempfile::TempDir {
+    tree(&[
+        ("apps/web/deployment.yaml", DEPLOYMENT),
+        ("apps/web/service.yaml", SERVICE),
+        (
+            "charts/api/Chart.yaml",
+            "apiVersion: v2\nname: api\nversion: 0.1.0\n",
+        ),
+        (
+            "charts/api/values.yaml",
+            "replicaCount: 2\nimage: {repository: api}\n",
+        ),
+        (
+            "charts/api/templates/deployment.yaml",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ include \"api.fullname\" . }}\nspec:\n  replicas: {{ .Values.replicaCount }}\n",
+        ),
+        (
+            "overlays/prod/kustomization.yaml",
+            "resources: [../../apps/web]\npatches:\n  - path: replicas-patch.yaml\n    target: {kind: Deployment, name: web}\npatchesStrategicMerge:\n  - memory.yaml\nconfigMapGenerator:\n  - name: settings\n    files: [settings.yaml]\n    envs: [prod.env]\n",
+        ),
+        (
+            "overlays/prod/replicas-patch.yaml",
+            "- op: replace\n  path: /spec/replicas\n  value: 3\n",
+        ),
+        (
+            "overlays/prod/memory.yaml",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers: [{name: web, resources: {limits: {memory: 1Gi}}}]\n",
+        ),
+        (
+            "overlays/prod/settings.yaml",
+            "apiVersion: 1\nlevel: debug\n",
+        ),
+        ("overlays/prod/prod.env", "LEVEL=info\n"),
+        ("renovate.json", "{\"extends\": [\"config:recommended\"]}\n"),
+        (
+            "ci/workflow.yaml",
+            "name: ci\non: [push]\njobs:\n  test: {runs-on: ubuntu-latest}\n",
+        ),
+        (
+            "kubeconfig.yaml",
+            "apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n",
+        ),
+        (
+            "components/istio/component.yaml",
+            "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nresources: [vs.yaml]\n",
+        ),
+        ("alerts/rules.yaml", PROMETHEUS_RULE),
+    ])
+}
+
+#[test]
+fn a_walk_reads_the_manifests_and_skips_what_is_not_one() {
+    let dir = gitops_repository();
+    let out = run(dir.path(), &["validate", "-v", "."]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.starts_with("3 resource(s) checked: 0 error(s)"),
+        "{}",
+        out.stdout
+    );
+    for (path, why) in [
+        ("charts/api", "a Helm chart (it has Chart.yaml)"),
+        (
+            "overlays/prod/replicas-patch.yaml",
+            "named by a kustomization's `patches`",
+        ),
+        (
+            "overlays/prod/memory.yaml",
+            "named by a kustomization's `patchesStrategicMerge`",
+        ),
+        (
+            "overlays/prod/settings.yaml",
+            "named by a kustomization's `configMapGenerator`",
+        ),
+        ("renovate.json", "no document has apiVersion and kind"),
+        ("ci/workflow.yaml", "no document has apiVersion and kind"),
+        ("kubeconfig.yaml", "a kubeconfig (v1 Config)"),
+        (
+            "components/istio/component.yaml",
+            "kustomize's configuration",
+        ),
+    ] {
+        assert!(
+            out.stderr.contains(&format!("note: skipped {path}: {why}")),
+            "{path}: {}",
+            out.stderr
+        );
+    }
+    // Without -v, nothing is said; convert reads the same files.
+    let quiet = run(dir.path(), &["validate", "."]);
+    assert_eq!(quiet.stderr, "");
+    let converted = run(dir.path(), &["convert", "."]);
+    assert_eq!(converted.code, 0, "{}", converted.stderr);
+    assert!(converted.stdout.contains("kind: Rollout"));
+    assert!(!converted.stdout.contains("kind: Config"));
+}
+
+#[test]
+fn a_file_named_on_the_command_line_is_checked_as_given() {
+    let dir = gitops_repository();
+    for file in [
+        "charts/api/values.yaml",
+        "overlays/prod/replicas-patch.yaml",
+        "charts/api/templates/deployment.yaml",
+    ] {
+        let out = run(dir.path(), &["validate", file]);
+        assert_eq!(out.code, 2, "{file}: {}{}", out.stdout, out.stderr);
+        assert!(
+            out.stderr.contains(&format!("error: {file}:")),
+            "{}",
+            out.stderr
+        );
+    }
+    // A client-side object named is checked as an object.
+    let out = run(dir.path(), &["validate", "kubeconfig.yaml"]);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert!(
+        out.stdout.contains("[object/missing-name]"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn a_file_with_some_objects_and_a_document_without_kind_is_still_an_error() {
+    let dir = tree(&[
+        ("app.yaml", DEPLOYMENT),
+        ("mixed.yaml", &format!("{SERVICE}---\nreplicas: 3\n")),
+    ]);
+    let out = run(dir.path(), &["validate", "."]);
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr
+            .contains("error: mixed.yaml:9:1: document 2 has no `kind`"),
+        "{}",
+        out.stderr
+    );
+}
+
+// Item 3: --exclude and exclude: in the configuration.
+
+#[test]
+fn exclude_leaves_files_out_of_walks() {
+    let dir = tree(&[
+        ("apps/web.yaml", DEPLOYMENT),
+        (
+            "apps/legacy/broken.yaml",
+            "apiVersion: v1\nkind: Service\nmetadata: {name: a\n",
+        ),
+        (
+            "scratch/notes.yaml",
+            "apiVersion: v1\nkind: Service\nmetadata: [\n",
+        ),
+    ]);
+    assert_eq!(run(dir.path(), &["validate", "."]).code, 2);
+    let out = run(
+        dir.path(),
+        &[
+            "validate",
+            "-v",
+            "--exclude",
+            "apps/legacy/",
+            "--exclude",
+            "scratch",
+            ".",
+        ],
+    );
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains("note: skipped apps/legacy: excluded"),
+        "{}",
+        out.stderr
+    );
+    // Anchored globs are relative to the current directory, wherever the walk starts.
+    let out = run(
+        dir.path(),
+        &["validate", "--exclude", "/apps/legacy", "apps"],
+    );
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    // A folder named is walked even when a glob matches it (as a file named is read).
+    let out = run(dir.path(), &["validate", "--exclude", "scratch", "scratch"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    // A file named is read even when a glob matches it.
+    let out = run(
+        dir.path(),
+        &["validate", "--exclude", "scratch", "scratch/notes.yaml"],
+    );
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    // A glob that is not one is an error.
+    let out = run(dir.path(), &["validate", "--exclude", "a[", "."]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("error: exclude `a[`"), "{}", out.stderr);
+    // convert honours it too.
+    let out = run(
+        dir.path(),
+        &[
+            "convert",
+            "--exclude",
+            "apps/legacy",
+            "--exclude",
+            "scratch",
+            ".",
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+}
+
+// Item 4: configuration discovery.
+
+#[test]
+fn the_configuration_at_the_git_root_is_found_and_its_exclude_used() {
+    let config = "apiVersion: rolloutify.io/v1alpha1\nkind: Rolloutify\ndefaults:\n  steps: 20,pause\nexclude:\n  - team/legacy/\n";
+    let dir = tree(&[
+        ("rolloutify.yaml", config),
+        ("team/web.yaml", &format!("{DEPLOYMENT}---\n{SERVICE}")),
+        (
+            "team/legacy/broken.yaml",
+            "apiVersion: v1\nkind: Service\nmetadata: {name: a\n",
+        ),
+    ]);
+    std::fs::create_dir(dir.path().join(".git")).expect("mkdir .git");
+    // From the root: found in the current directory, which is the git root.
+    let out = run(dir.path(), &["validate", "-v", "."]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr
+            .contains("note: read configuration rolloutify.yaml"),
+        "{}",
+        out.stderr
+    );
+    // The configuration itself is not an object to check.
+    assert!(
+        out.stdout.starts_with("2 resource(s) checked"),
+        "{}",
+        out.stdout
+    );
+    // From a folder below: the git root's file, its globs relative to its folder.
+    let team = dir.path().join("team");
+    let out = run(&team, &["convert", "-v", "."]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("note: read configuration "),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("rolloutify.yaml"), "{}", out.stderr);
+    assert!(out.stdout.contains("setWeight: 20"), "{}", out.stdout);
+    // -c wins; a hidden .rolloutify.yaml is found too.
+    std::fs::rename(
+        dir.path().join("rolloutify.yaml"),
+        dir.path().join(".rolloutify.yaml"),
+    )
+    .expect("rename");
+    let out = run(&team, &["convert", "."]);
+    assert!(out.stdout.contains("setWeight: 20"), "{}", out.stdout);
+    std::fs::write(
+        dir.path().join("other.yaml"),
+        "apiVersion: rolloutify.io/v1alpha1\nkind: Rolloutify\ndefaults: {steps: '30,pause'}\n",
+    )
+    .expect("write");
+    let out = run(&team, &["convert", "-c", "../other.yaml", "web.yaml"]);
+    assert!(out.stdout.contains("setWeight: 30"), "{}", out.stdout);
+}
+
+// Item 6: every file gets a result.
+
+#[test]
+fn a_file_that_cannot_be_read_is_a_finding_in_every_format_and_the_others_are_checked() {
+    let bad_rollout = "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: web}\nspec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec: {containers: [{name: web, image: x}]}\n  strategy: {canary: {maxSurge: 0, maxUnavailable: 0, steps: [{setWeight: 10}]}}\n";
+    let dir = tree(&[
+        ("a-rollout.yaml", bad_rollout),
+        (
+            "b-broken.yaml",
+            "apiVersion: v1\nkind: Service\nmetadata:\n  name: a\n   labels: {}\n",
+        ),
+    ]);
+    for (format, broken, other) in [
+        (
+            "text",
+            "b-broken.yaml:5:",
+            "MaxSurge and MaxUnavailable both can not be zero",
+        ),
+        (
+            "json",
+            "\"load/yaml\"",
+            "MaxSurge and MaxUnavailable both can not be zero",
+        ),
+        (
+            "junit",
+            "classname=\"b-broken.yaml\"",
+            "classname=\"a-rollout.yaml\"",
+        ),
+        (
+            "sarif",
+            "\"ruleId\": \"load/yaml\"",
+            "\"uri\": \"a-rollout.yaml\"",
+        ),
+        (
+            "github",
+            "::error file=b-broken.yaml,line=5,",
+            "::error file=a-rollout.yaml,",
+        ),
+    ] {
+        let out = run(dir.path(), &["validate", "-o", format, "."]);
+        assert_eq!(out.code, 2, "{format}: {}", out.stdout);
+        assert!(out.stdout.contains(broken), "{format}: {}", out.stdout);
+        assert!(out.stdout.contains(other), "{format}: {}", out.stdout);
+        assert!(
+            out.stderr.contains("error: b-broken.yaml:5:"),
+            "{format}: {}",
+            out.stderr
+        );
+    }
+    let junit = run(dir.path(), &["validate", "-o", "junit", "."]).stdout;
+    assert!(junit.contains("failures=\"2\""), "{junit}");
+}
