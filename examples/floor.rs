@@ -31,7 +31,7 @@ fn main() -> std::process::ExitCode {
     let texts: Result<Vec<Vec<String>>, load::LoadError> = files
         .par_iter()
         .map(|(path, named)| {
-            let Some((_, documents)) = load::read_documents(path, *named, &options.limits)? else {
+            let Some((_, documents)) = load::read_documents(path, *named, &options)? else {
                 return Ok(Vec::new());
             };
             Ok(documents

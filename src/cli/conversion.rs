@@ -175,7 +175,8 @@ impl ConversionFlags {
             ));
         }
         let options = self.options(streams)?;
-        let loaded = load::load(&inputs, &self.load_options(&options, streams))
+        let load_options = self.load_options(&options, streams)?;
+        let loaded = load::load(&inputs, &load_options)
             .map_err(|error| report_failure(streams.stderr, &error, error.hint()))?;
         let conversion = convert::convert(&loaded.documents, &options)
             .map_err(|error| report_failure(streams.stderr, &error, error.hint()))?;
@@ -245,11 +246,16 @@ impl ConversionFlags {
 
     /// How to read the inputs (the configuration's `exclude:` with the flags); under `-v`,
     /// says what directory walks skip.
-    pub fn load_options(&self, options: &ConvertOptions, streams: &mut Streams) -> LoadOptions {
+    pub fn load_options(
+        &self,
+        options: &ConvertOptions,
+        streams: &mut Streams,
+    ) -> Result<LoadOptions, Outcome> {
         let path = self.config_file();
         let load_options = self
             .input
-            .load_options(path.as_deref().map(|path| (path, &options.config)));
+            .load_options(path.as_deref().map(|path| (path, &options.config)))
+            .map_err(|error| report_failure(streams.stderr, &error, error.hint()))?;
         if self.verbose && !self.noted.replace(true) {
             super::input::print_skipped(
                 &self.inputs(streams.stdin_is_terminal),
@@ -257,7 +263,7 @@ impl ConversionFlags {
                 streams.stderr,
             );
         }
-        load_options
+        Ok(load_options)
     }
 
     /// Prints the findings of a conversion that `--quiet` and `--verbose` let through.

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use crate::config::Config;
-use crate::load::{self, Exclude, Input, Limits, LoadOptions};
+use crate::load::{self, Exclude, Input, Limits, LoadError, LoadOptions};
 
 #[derive(Debug, Args)]
 pub struct InputFlags {
@@ -18,6 +18,11 @@ pub struct InputFlags {
     /// Read files that .gitignore/.ignore exclude.
     #[arg(long)]
     pub no_ignore: bool,
+
+    /// Read what git would commit: the files git tracks plus staged additions, with their
+    /// content from the index, not the work tree (untracked files are not read). For hooks.
+    #[arg(long, visible_alias = "tracked")]
+    pub git: bool,
 
     /// Leave out of directory walks what this gitignore-style glob matches, relative to the
     /// current directory (repeatable; also `exclude:` in the configuration file).
@@ -44,7 +49,7 @@ pub struct InputFlags {
 impl InputFlags {
     /// How to read the inputs: the flags, and the `exclude:` of the configuration file read
     /// (`config`: its path and contents), whose globs are relative to its folder.
-    pub fn load_options(&self, config: Option<(&Path, &Config)>) -> LoadOptions {
+    pub fn load_options(&self, config: Option<(&Path, &Config)>) -> Result<LoadOptions, LoadError> {
         let mut exclude = Vec::new();
         if !self.exclude.is_empty() {
             exclude.push(Exclude {
@@ -64,7 +69,27 @@ impl InputFlags {
                 globs: config.exclude.clone(),
             });
         }
-        LoadOptions {
+        let git = if self.git {
+            if self.paths.is_empty() || self.paths.iter().any(|p| p.as_os_str() == "-") {
+                return Err(LoadError::Git {
+                    message: "--git reads files from git's index, not standard input; give paths (e.g. .)".to_owned(),
+                });
+            }
+            let named = &self.paths;
+            let index = load::git::GitIndex::read(&self.paths, |path| {
+                load::is_manifest_file(path)
+                    || path
+                        .file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(|n| n.starts_with("kustomization.") || n == "Kustomization")
+                    || named.iter().any(|n| n == path)
+            })?;
+            Some(std::sync::Arc::new(index))
+        } else {
+            None
+        };
+        Ok(LoadOptions {
+            git,
             exclude,
             limits: Limits {
                 max_file_bytes: self.max_file_size,
@@ -73,7 +98,7 @@ impl InputFlags {
                 max_documents: self.max_documents,
             },
             respect_ignore_files: !self.no_ignore,
-        }
+        })
     }
 
     /// The inputs named on the command line.

@@ -95,9 +95,13 @@ pub fn run(args: ValidateArgs, streams: &mut Streams) -> Outcome {
         }
         None => None,
     };
-    let load_options = args
+    let load_options = match args
         .input
-        .load_options(config_path.as_deref().zip(config.as_ref()));
+        .load_options(config_path.as_deref().zip(config.as_ref()))
+    {
+        Ok(load_options) => load_options,
+        Err(error) => return report_failure(streams.stderr, &error, error.hint()),
+    };
     if args.verbose {
         super::input::print_skipped(&inputs, &load_options, streams.stderr);
     }

@@ -5,6 +5,7 @@
 //! and each file is parsed once.
 
 mod document;
+pub mod git;
 mod limits;
 mod position;
 mod source;
@@ -37,6 +38,8 @@ pub struct LoadOptions {
     pub respect_ignore_files: bool,
     /// What directory walks leave out besides (`--exclude`, the configuration's `exclude:`).
     pub exclude: Vec<Exclude>,
+    /// `--git`: read the files of git's index, with their content from it.
+    pub git: Option<Arc<git::GitIndex>>,
 }
 
 impl Default for LoadOptions {
@@ -45,6 +48,7 @@ impl Default for LoadOptions {
             limits: Limits::default(),
             respect_ignore_files: true,
             exclude: Vec::new(),
+            git: None,
         }
     }
 }
@@ -74,6 +78,12 @@ pub enum LoadError {
     /// Returned when walking a directory fails (a symlink loop, a permission problem).
     #[error("{path}: {message}")]
     Walk { path: String, message: String },
+    /// Returned when `--git` cannot read git's index.
+    #[error("git: {message}")]
+    Git { message: String },
+    /// Returned when a file named with `--git` is not in git's index.
+    #[error("{path}: not tracked by git (--git reads what git would commit)")]
+    Untracked { path: String },
     /// Returned when an `--exclude` glob (or one of the configuration's `exclude:`) is not a
     /// glob.
     #[error("exclude `{glob}`: {message}")]
@@ -133,6 +143,10 @@ impl LoadError {
             }
             LoadError::Read { .. } => "check the file's permissions",
             LoadError::Walk { .. } => "remove the loop, or leave the directory out with --exclude",
+            LoadError::Git { .. } => {
+                "run inside a git work tree with git installed, or drop --git to read the work tree"
+            }
+            LoadError::Untracked { .. } => "git add the file, or drop --git to read the work tree",
             LoadError::Exclude { .. } => {
                 "give gitignore-style globs, e.g. --exclude 'charts/' or --exclude '*.values.yaml'"
             }
@@ -171,6 +185,8 @@ impl LoadError {
             | LoadError::Read { path, .. }
             | LoadError::Walk { path, .. } => path,
             LoadError::Exclude { glob, .. } => glob,
+            LoadError::Git { .. } => "git",
+            LoadError::Untracked { path } => path,
             LoadError::TooLarge { file, .. }
             | LoadError::NotUtf8 { file, .. }
             | LoadError::Template { file, .. }
@@ -201,6 +217,8 @@ impl LoadError {
             LoadError::Read { .. } => "load/read",
             LoadError::Walk { .. } => "load/walk",
             LoadError::Exclude { .. } => "load/exclude",
+            LoadError::Git { .. } => "load/git",
+            LoadError::Untracked { .. } => "load/untracked",
             LoadError::TooLarge { .. } => "load/too-large",
             LoadError::NotUtf8 { .. } => "load/not-utf8",
             LoadError::Template { .. } => "load/template",
@@ -287,7 +305,7 @@ pub fn load_each(inputs: &[Input], options: &LoadOptions) -> (Loaded, Vec<LoadEr
                     if !seen.insert(file.clone()) {
                         continue;
                     }
-                    match read_manifest(&file, &options.limits) {
+                    match read_manifest(&file, options) {
                         Ok(Some(source)) => sources.push((source, walked.named)),
                         Ok(None) => {}
                         Err(error) => errors.push(error),
@@ -341,7 +359,7 @@ pub fn skipped_files(inputs: &[Input], options: &LoadOptions) -> Vec<Skipped> {
             continue;
         }
         for file in walked.files {
-            let Ok(Some(source)) = read_manifest(&file, &options.limits) else {
+            let Ok(Some(source)) = read_manifest(&file, options) else {
                 continue;
             };
             if let Ok(Found::Skipped(reason)) = parse_found(&Arc::new(source), &options.limits) {
@@ -387,9 +405,10 @@ pub type SourceDocuments = (Arc<Source>, Vec<Document>);
 pub fn read_documents(
     path: &Path,
     named: bool,
-    limits: &Limits,
+    options: &LoadOptions,
 ) -> Result<Option<SourceDocuments>, LoadError> {
-    let Some(source) = read_manifest(path, limits)? else {
+    let limits = &options.limits;
+    let Some(source) = read_manifest(path, options)? else {
         return Ok(None);
     };
     let source = Arc::new(source);
@@ -475,8 +494,19 @@ pub fn parse_found(source: &Arc<Source>, limits: &Limits) -> Result<Found, LoadE
 
 /// Reads one file as [`load`] does: `None` for the fragments rolloutify writes that are not
 /// manifests.
-pub fn read_manifest(path: &Path, limits: &Limits) -> Result<Option<Source>, LoadError> {
-    let source = read_file(path, limits)?;
+pub fn read_manifest(path: &Path, options: &LoadOptions) -> Result<Option<Source>, LoadError> {
+    let source = match &options.git {
+        // With --git, the content git would commit.
+        Some(index) => match index.blob(path) {
+            Some(bytes) => source_from_bytes(
+                Origin::File(path.to_path_buf()),
+                bytes.to_vec(),
+                &options.limits,
+            )?,
+            None => read_file(path, &options.limits)?,
+        },
+        None => read_file(path, &options.limits)?,
+    };
     Ok((!source.text.starts_with(GENERATED_FRAGMENT_MARKER)).then_some(source))
 }
 

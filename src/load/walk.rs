@@ -82,6 +82,9 @@ fn exclude_matchers(excludes: &[Exclude]) -> Result<Vec<ignore::overrides::Overr
 /// The files a path argument stands for: the file itself, or the manifests under a directory
 /// in sorted order, with what the walk skipped.
 pub(super) fn files_under(path: &Path, options: &LoadOptions) -> Result<Walked, LoadError> {
+    if let Some(index) = &options.git {
+        return git_files_under(path, options, index);
+    }
     let shown = path.display().to_string();
     let metadata = std::fs::metadata(path).map_err(|source| {
         if source.kind() == std::io::ErrorKind::NotFound {
@@ -95,7 +98,7 @@ pub(super) fn files_under(path: &Path, options: &LoadOptions) -> Result<Walked, 
             }
         }
     })?;
-    if !metadata.is_dir() {
+    if !metadata.is_dir() && options.git.is_none() {
         return Ok(Walked {
             files: vec![path.to_path_buf()],
             skipped: Vec::new(),
@@ -168,14 +171,133 @@ pub(super) fn files_under(path: &Path, options: &LoadOptions) -> Result<Walked, 
         }
     }
     let mut skipped = std::mem::take(&mut *skipped.lock().unwrap_or_else(|e| e.into_inner()));
-    // Files a kustomization names as patches or generator inputs are its own input, not
-    // objects: leave them out (a kustomization may name files of other folders, so all of
-    // them are read before any file is left out).
+    let kustomizations: Vec<(PathBuf, String)> = kustomizations
+        .into_iter()
+        .filter_map(|path| Some((relative(path.clone()), std::fs::read_to_string(path).ok()?)))
+        .collect();
+    skip_kustomization_inputs(&mut files, &kustomizations, &mut skipped);
+    skipped.sort();
+    Ok(Walked {
+        files,
+        skipped,
+        named: false,
+    })
+}
+
+/// The files of the git index under a path argument, skipped as a directory walk skips
+/// (hidden files, chart folders, excludes, kustomize inputs); a file the index holds,
+/// named, is read as given.
+fn git_files_under(
+    path: &Path,
+    options: &LoadOptions,
+    index: &super::git::GitIndex,
+) -> Result<Walked, LoadError> {
+    let root = normalize(path);
+    if index.contains(&root) {
+        return Ok(Walked {
+            files: vec![path.to_path_buf()],
+            skipped: Vec::new(),
+            named: true,
+        });
+    }
+    let entries: Vec<&PathBuf> = index.under(path).collect();
+    if entries.is_empty() && path.is_file() {
+        return Err(LoadError::Untracked {
+            path: path.display().to_string(),
+        });
+    }
+    if entries.is_empty() && !path.exists() {
+        return Err(LoadError::NotFound {
+            path: path.display().to_string(),
+        });
+    }
+    let excludes = exclude_matchers(&options.exclude)?;
+    let charts: std::collections::HashSet<PathBuf> = entries
+        .iter()
+        .filter(|f| f.file_name().is_some_and(|n| n == "Chart.yaml"))
+        .filter_map(|f| f.parent().map(normalize))
+        .filter(|dir| dir.starts_with(&root) && *dir != root)
+        .collect();
+    let mut skipped_dirs = std::collections::BTreeMap::new();
+    let mut files = Vec::new();
+    let mut kustomizations = Vec::new();
+    'entries: for entry in entries {
+        let file = normalize(entry);
+        let below = file.strip_prefix(&root).unwrap_or(&file);
+        // Hidden files and folders, as the directory walk hides them.
+        if below
+            .components()
+            .any(|c| c.as_os_str().to_string_lossy().starts_with('.'))
+        {
+            continue;
+        }
+        // The file and each folder above it, up to the argument.
+        let mut here = PathBuf::from(&root);
+        let mut steps: Vec<(PathBuf, bool)> = Vec::new();
+        let count = below.components().count();
+        for (i, component) in below.components().enumerate() {
+            here.push(component);
+            steps.push((here.clone(), i + 1 < count));
+        }
+        for (step, is_dir) in &steps {
+            let absolute = std::path::absolute(step).unwrap_or_else(|_| step.clone());
+            let reason = if excludes
+                .iter()
+                .any(|e| e.matched(&absolute, *is_dir).is_ignore())
+            {
+                Some("excluded (--exclude or the configuration's exclude:)")
+            } else if *is_dir && charts.contains(step) {
+                Some(
+                    "a Helm chart (it has Chart.yaml): its templates are not YAML until rendered; render it (helm template) and check the output",
+                )
+            } else {
+                None
+            };
+            if let Some(reason) = reason {
+                skipped_dirs
+                    .entry(step.clone())
+                    .or_insert_with(|| reason.to_owned());
+                continue 'entries;
+            }
+        }
+        let name = file
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        if KUSTOMIZATION_FILES.contains(&name) {
+            if let Some(text) = index.blob(entry).and_then(|b| std::str::from_utf8(b).ok()) {
+                kustomizations.push((file.clone(), text.to_owned()));
+            }
+        } else if is_manifest_file(&file) {
+            files.push(file);
+        }
+    }
+    let mut skipped: Vec<Skipped> = skipped_dirs
+        .into_iter()
+        .map(|(path, reason)| Skipped { path, reason })
+        .collect();
+    skip_kustomization_inputs(&mut files, &kustomizations, &mut skipped);
+    skipped.sort();
+    Ok(Walked {
+        files,
+        skipped,
+        named: false,
+    })
+}
+
+/// Leaves out the files the kustomizations (path, text) name as patches or generator
+/// inputs: they are kustomize's own input, not objects (a kustomization may name files of
+/// other folders, so all of them are read before any file is left out).
+fn skip_kustomization_inputs(
+    files: &mut Vec<PathBuf>,
+    kustomizations: &[(PathBuf, String)],
+    skipped: &mut Vec<Skipped>,
+) {
     let mut named = HashMap::new();
-    for kustomization in &kustomizations {
+    for (kustomization, text) in kustomizations {
         let folder = kustomization.parent().unwrap_or(Path::new(""));
-        for (field, file) in kustomization_inputs(kustomization) {
-            named.insert(normalize(&relative(folder.join(file))), field);
+        for (field, file) in kustomization_inputs(text) {
+            named.insert(normalize(&folder.join(file)), field);
         }
     }
     if !named.is_empty() {
@@ -192,12 +314,6 @@ pub(super) fn files_under(path: &Path, options: &LoadOptions) -> Result<Walked, 
             None => true,
         });
     }
-    skipped.sort();
-    Ok(Walked {
-        files,
-        skipped,
-        named: false,
-    })
 }
 
 /// `rolloutify convert .` should name `app.yaml`, not `./app.yaml`.
@@ -226,11 +342,8 @@ fn normalize(path: &Path) -> PathBuf {
 /// The files a kustomization names that are not resources: patches, generator inputs,
 /// replacement sources, plugin and transformer configurations, Helm values; each with the
 /// field that names it. A kustomization that cannot be read names none.
-fn kustomization_inputs(path: &Path) -> Vec<(&'static str, String)> {
-    let Ok(text) = std::fs::read_to_string(path) else {
-        return Vec::new();
-    };
-    let Ok(documents) = super::yaml::parse_stream(&text, &super::Limits::default()) else {
+fn kustomization_inputs(text: &str) -> Vec<(&'static str, String)> {
+    let Ok(documents) = super::yaml::parse_stream(text, &super::Limits::default()) else {
         return Vec::new();
     };
     let mut out = Vec::new();

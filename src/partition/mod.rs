@@ -445,9 +445,7 @@ pub fn write(
             .zip(&done.documents_per_file)
             .filter(|(_, documents)| **documents == 0)
         {
-            if let Some((source, _)) =
-                load::read_documents(path, *named, &load_options.limits).ok()?
-            {
+            if let Some((source, _)) = load::read_documents(path, *named, load_options).ok()? {
                 let target = atomic::mirrored(root, path).ok()?;
                 batch.stage(&target, &source.text).ok()?;
             }
@@ -665,7 +663,7 @@ pub fn validate_report(
 fn read_documents(paths: &[(PathBuf, bool)], options: &LoadOptions) -> Option<Vec<Document>> {
     let mut documents = Vec::new();
     for (path, named) in paths {
-        if let Some((_, read)) = load::read_documents(path, *named, &options.limits).ok()? {
+        if let Some((_, read)) = load::read_documents(path, *named, options).ok()? {
             documents.extend(read);
         }
     }
