@@ -575,3 +575,67 @@ fn a_file_that_cannot_be_read_is_a_finding_in_every_format_and_the_others_are_ch
     let junit = run(dir.path(), &["validate", "-o", "junit", "."]).stdout;
     assert!(junit.contains("failures=\"2\""), "{junit}");
 }
+
+// Whole repositories of the corpus: never "could not do the job".
+
+#[test]
+fn validate_on_every_corpus_repository_exits_0_or_1_in_every_format() {
+    let Some(shared) = support::shared_dir() else {
+        return;
+    };
+    let mut repositories: Vec<_> = std::fs::read_dir(shared.join("corpus"))
+        .expect("corpus folder")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    repositories.sort();
+    assert!(repositories.len() >= 9, "{repositories:?}");
+    let mut checked = 0;
+    for repository in &repositories {
+        for format in ["text", "json", "junit", "sarif", "github"] {
+            let out = run(repository, &["validate", "-o", format, "."]);
+            assert!(
+                matches!(out.code, 0 | 1),
+                "{} ({format}): exit {}\n{}{}",
+                repository.display(),
+                out.code,
+                out.stdout,
+                out.stderr
+            );
+            if format == "text" {
+                let count = out
+                    .stdout
+                    .lines()
+                    .last()
+                    .and_then(|l| l.split(' ').next())
+                    .and_then(|n| n.parse::<usize>().ok())
+                    .unwrap_or(0);
+                assert!(count > 0, "{}: nothing checked", repository.display());
+                checked += count;
+            }
+        }
+        let out = run(repository, &["convert", "-q", "."]);
+        assert!(
+            matches!(out.code, 0 | 1),
+            "{} (convert): exit {}\n{}",
+            repository.display(),
+            out.code,
+            out.stderr
+        );
+    }
+    eprintln!(
+        "corpus: {checked} resources checked over {} repositories",
+        repositories.len()
+    );
+    // kubeflow: patch files, generator inputs and catalog data are skipped, the manifests read.
+    let kubeflow = shared.join("corpus/kubeflow__model-registry");
+    let out = run(&kubeflow, &["validate", "-v", "."]);
+    for skipped in [
+        "note: skipped manifests/kustomize/options/controller/default/manager_metrics_patch.yaml: named by a kustomization's `patches`",
+        "note: skipped manifests/kustomize/options/catalog/overlays/demo/dev-sources.yaml: named by a kustomization's `configMapGenerator`",
+        "note: skipped manifests/kustomize/options/catalog/base/hf-sources-example.yaml: no document has apiVersion and kind",
+    ] {
+        assert!(out.stderr.contains(skipped), "{skipped}\n{}", out.stderr);
+    }
+}

@@ -127,12 +127,16 @@ pub(super) fn files_under(path: &Path, options: &LoadOptions) -> Result<Walked, 
                 return true;
             }
             let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
-            let absolute = std::path::absolute(entry.path());
-            let absolute = absolute.as_deref().unwrap_or(entry.path());
-            let reason = if excludes
-                .iter()
-                .any(|e| e.matched(absolute, is_dir).is_ignore())
-            {
+            let excluded = !excludes.is_empty() && {
+                // Made absolute (which asks for the current directory) only when there are
+                // globs to match.
+                let absolute = std::path::absolute(entry.path());
+                let absolute = absolute.as_deref().unwrap_or(entry.path());
+                excludes
+                    .iter()
+                    .any(|e| e.matched(absolute, is_dir).is_ignore())
+            };
+            let reason = if excluded {
                 Some("excluded (--exclude or the configuration's exclude:)".to_owned())
             } else if is_dir && entry.path().join("Chart.yaml").is_file() {
                 Some("a Helm chart (it has Chart.yaml): its templates are not YAML until rendered; render it (helm template) and check the output".to_owned())
