@@ -33,7 +33,7 @@ impl GitIndex {
     /// content of those `wanted` accepts, by running `git` in the current directory.
     pub fn read(paths: &[PathBuf], wanted: impl Fn(&Path) -> bool) -> Result<GitIndex, LoadError> {
         let output = Command::new("git")
-            .args(["ls-files", "--stage", "-z", "--"])
+            .args(["--literal-pathspecs", "ls-files", "--stage", "-z", "--"])
             .args(paths)
             .stdin(Stdio::null())
             .output()
