@@ -1,7 +1,7 @@
 //! Load: paths and standard input → documents with the position of every node.
 //!
 //! Directories are walked with the `ignore` crate (`.gitignore` respected, hidden files and
-//! kustomization files skipped, and what is evidently not a manifest: see [`walk`] and
+//! kustomization files skipped, and what is evidently not a manifest: see `walk.rs` and
 //! [`parse_found`]), or listed from git's index with `--git` ([`git`]); files are sorted so
 //! that every run sees them in one order, and each file is parsed once. [`load_each`] reads
 //! every file it can and says why each other one could not be read.
