@@ -639,3 +639,39 @@ fn validate_on_every_corpus_repository_exits_0_or_1_in_every_format() {
         assert!(out.stderr.contains(skipped), "{skipped}\n{}", out.stderr);
     }
 }
+
+#[test]
+fn a_walked_file_that_looks_like_a_manifest_missing_a_field_is_left_out_with_a_warning() {
+    let dir = tree(&[
+        ("app.yaml", DEPLOYMENT),
+        (
+            "docs/snippet.yaml",
+            "# from the docs\nkind: Service\nmetadata:\n  name: myservice\n",
+        ),
+    ]);
+    let out = run(dir.path(), &["validate", "."]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("docs/snippet.yaml:2:1: warning: docs/snippet.yaml [load/incomplete-object] document 1 has no `apiVersion`"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(
+        run(dir.path(), &["validate", "--warnings-as-errors", "."]).code,
+        1
+    );
+    let out = run(dir.path(), &["convert", "."]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("[load/incomplete-object]"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        !run(dir.path(), &["convert", "-q", "."])
+            .stderr
+            .contains("incomplete")
+    );
+    // Named, it is an error.
+    assert_eq!(run(dir.path(), &["validate", "docs/snippet.yaml"]).code, 2);
+}

@@ -178,6 +178,7 @@ impl ConversionFlags {
         let load_options = self.load_options(&options, streams)?;
         let loaded = load::load(&inputs, &load_options)
             .map_err(|error| report_failure(streams.stderr, &error, error.hint()))?;
+        self.print_findings(&loaded.warnings, streams);
         let conversion = convert::convert(&loaded.documents, &options)
             .map_err(|error| report_failure(streams.stderr, &error, error.hint()))?;
         self.print_findings(&conversion.findings, streams);

@@ -132,6 +132,7 @@ pub fn run(args: ValidateArgs, streams: &mut Streams) -> Outcome {
             let (loaded, errors) = load::load_each(&inputs, &load_options);
             unreadable = errors;
             let mut report = validate::validate(&loaded.documents, &options(user_schemas));
+            report.findings.extend(loaded.warnings.iter().cloned());
             super::release(loaded);
             report
                 .findings

@@ -61,6 +61,9 @@ pub struct Loaded {
     /// Every source read, in the order its documents appear.
     pub sources: Vec<Arc<Source>>,
     pub documents: Vec<Document>,
+    /// What the reading has to say that changes what is read (files left out with a
+    /// warning).
+    pub warnings: Vec<crate::finding::Finding>,
 }
 
 /// Why input could not be read. Each message names the file and, where there is one, the line
@@ -338,6 +341,7 @@ pub fn load_each(inputs: &[Input], options: &LoadOptions) -> (Loaded, Vec<LoadEr
                 loaded.documents.extend(documents);
             }
             Ok(Found::Skipped(_)) => {}
+            Ok(Found::Incomplete(error)) => loaded.warnings.push(incomplete_warning(&error)),
             Err(error) => errors.push(error),
         }
     }
@@ -419,10 +423,12 @@ pub fn read_documents(
     } else {
         parse_found(&source, limits)?
     };
-    Ok(match found {
-        Found::Manifests(documents) => Some((source, documents)),
-        Found::Skipped(_) => None,
-    })
+    match found {
+        Found::Manifests(documents) => Ok(Some((source, documents))),
+        Found::Skipped(_) => Ok(None),
+        // Its warning is the whole run's to give.
+        Found::Incomplete(error) => Err(error),
+    }
 }
 
 /// What a file found by walking a directory holds.
@@ -434,6 +440,25 @@ pub enum Found {
     /// configuration, not an API resource (a kubeconfig, a kustomization, a Kptfile, this
     /// tool's own configuration).
     Skipped(String),
+    /// No document is a complete object, but one looks like a manifest that lost `apiVersion`
+    /// or `kind` (it has `metadata`): not read, and said at default verbosity.
+    Incomplete(LoadError),
+}
+
+/// The warning for a file found by walking that [`Found::Incomplete`] leaves out.
+pub fn incomplete_warning(error: &LoadError) -> crate::finding::Finding {
+    let mut finding = error.finding();
+    finding.severity = crate::finding::Severity::Warning;
+    finding.rule = "load/incomplete-object";
+    finding.message = format!(
+        "{}: the file is not read (none of its documents is a complete object)",
+        finding.message
+    );
+    finding.hint = Some(
+        "add the missing field to check and convert it, or leave the file out with --exclude"
+            .to_owned(),
+    );
+    finding
 }
 
 /// Client-side objects: they have `apiVersion` and `kind` but no API server serves them.
@@ -458,18 +483,28 @@ pub fn parse_found(source: &Arc<Source>, limits: &Limits) -> Result<Found, LoadE
     let documents = match strict {
         Ok(documents) => documents,
         Err(error @ (LoadError::NotAnObject { .. } | LoadError::MissingField { .. })) => {
-            // Skipped only when no document at all is an object with both fields.
+            // Skipped only when no document at all is an object with both fields; one that
+            // looks like a manifest that lost a field (`metadata` and one of them: a docs
+            // snippet, a typo) is skipped with a warning.
             let parsed = yaml::parse_stream(&source.text, limits).unwrap_or_default();
-            let has_object = parsed.iter().any(|doc| {
-                ["apiVersion", "kind"].iter().all(|field| {
-                    doc.value
-                        .get(field)
-                        .and_then(serde_json::Value::as_str)
-                        .is_some_and(|s| !s.is_empty())
-                })
+            let has = |doc: &yaml::ParsedDocument, field: &str| {
+                doc.value
+                    .get(field)
+                    .and_then(serde_json::Value::as_str)
+                    .is_some_and(|s| !s.is_empty())
+            };
+            let has_object = parsed
+                .iter()
+                .any(|doc| has(doc, "apiVersion") && has(doc, "kind"));
+            let looks_incomplete = parsed.iter().any(|doc| {
+                doc.value.get("metadata").is_some_and(|m| m.is_object())
+                    && (has(doc, "apiVersion") || has(doc, "kind"))
             });
             if has_object || parsed.is_empty() {
                 return Err(error);
+            }
+            if looks_incomplete {
+                return Ok(Found::Incomplete(error));
             }
             return Ok(Found::Skipped(
                 "no document has apiVersion and kind (not a Kubernetes object: values, a patch, CI or tool configuration)".to_owned(),
@@ -536,6 +571,7 @@ pub fn load_text(name: &str, text: &str, limits: &Limits) -> Result<Loaded, Load
     Ok(Loaded {
         sources: vec![source],
         documents,
+        warnings: Vec::new(),
     })
 }
 
@@ -997,6 +1033,39 @@ mod tests {
         );
         // A lone surrogate is refused, as JSON readers refuse it.
         assert!(load_text("b.json", "{\"kind\": \"\\ud83d\"}", &Limits::default()).is_err());
+    }
+
+    #[test]
+    fn walked_files_without_objects_are_skipped_but_broken_manifests_are_not() {
+        let found = |text: &str| {
+            let source = Arc::new(Source {
+                origin: Origin::File(PathBuf::from("f.yaml")),
+                text: text.to_owned(),
+            });
+            parse_found(&source, &Limits::default())
+        };
+        for text in [
+            "replicaCount: 2\nkind: DaemonSet\n",
+            "- op: add\n  path: /x\n",
+            "{\"extends\": [\"config:base\"]}\n",
+            "apiVersion: v1\nkind: Config\nclusters: []\n",
+            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n",
+        ] {
+            assert!(matches!(found(text), Ok(Found::Skipped(_))), "{text}");
+        }
+        // A manifest that lost a field is left out with a warning.
+        assert!(matches!(
+            found("kind: Deployment\nmetadata: {name: web}\n"),
+            Ok(Found::Incomplete(LoadError::MissingField { .. }))
+        ));
+        assert!(
+            found("apiVersion: v1\nkind: Service\nmetadata: {name: a}\n---\nreplicas: 3\n")
+                .is_err()
+        );
+        assert!(matches!(
+            found("apiVersion: v1\nkind: Config\n---\napiVersion: v1\nkind: Service\nmetadata: {name: a}\n"),
+            Ok(Found::Manifests(documents)) if documents.len() == 2
+        ));
     }
 
     #[test]
