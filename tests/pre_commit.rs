@@ -219,6 +219,14 @@ fn git_reads_the_index_not_the_work_tree() {
         stdout.starts_with("2 resource(s) checked: 0 error(s)"),
         "{stdout}"
     );
+    // A file named (however written) is read from the index too.
+    let named = rolloutify(repo, &["validate", "--git", "./apps/other.yaml"]);
+    assert_eq!(
+        named.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&named.stdout)
+    );
     // --tracked is the same flag; the hook's convert --check reads the index too.
     assert_eq!(
         rolloutify(repo, &["validate", "--tracked", "apps"])

@@ -75,14 +75,12 @@ impl InputFlags {
                     message: "--git reads files from git's index, not standard input; give paths (e.g. .)".to_owned(),
                 });
             }
-            let named = &self.paths;
             let index = load::git::GitIndex::read(&self.paths, |path| {
                 load::is_manifest_file(path)
                     || path
                         .file_name()
                         .and_then(|n| n.to_str())
                         .is_some_and(|n| n.starts_with("kustomization.") || n == "Kustomization")
-                    || named.iter().any(|n| n == path)
             })?;
             Some(std::sync::Arc::new(index))
         } else {

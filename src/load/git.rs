@@ -30,7 +30,8 @@ fn git_error(message: String) -> LoadError {
 
 impl GitIndex {
     /// Reads the index entries under `paths` (relative to the current directory) and the
-    /// content of those `wanted` accepts, by running `git` in the current directory.
+    /// content of those `wanted` accepts and of the files `paths` name, by running `git` in
+    /// the current directory.
     pub fn read(paths: &[PathBuf], wanted: impl Fn(&Path) -> bool) -> Result<GitIndex, LoadError> {
         let output = Command::new("git")
             .args(["--literal-pathspecs", "ls-files", "--stage", "-z", "--"])
@@ -67,7 +68,7 @@ impl GitIndex {
             if !matches!(mode, "100644" | "100755") {
                 continue;
             }
-            if wanted(&path) {
+            if wanted(&path) || paths.iter().any(|p| normal(p) == path) {
                 objects.push((path.clone(), object.to_owned()));
             }
             files.push(path);
@@ -86,13 +87,14 @@ impl GitIndex {
 
     /// The content the index holds for `path`.
     pub fn blob(&self, path: &Path) -> Option<&[u8]> {
-        self.blobs.get(path).map(Vec::as_slice)
+        self.blobs.get(&normal(path)).map(Vec::as_slice)
     }
 
     /// Whether the index holds `path`.
     pub fn contains(&self, path: &Path) -> bool {
+        let path = normal(path);
         self.files
-            .binary_search_by(|f| f.as_path().cmp(path))
+            .binary_search_by(|f| f.as_path().cmp(&path))
             .is_ok()
     }
 

@@ -540,7 +540,12 @@ pub fn read_manifest(path: &Path, options: &LoadOptions) -> Result<Option<Source
                 bytes.to_vec(),
                 &options.limits,
             )?,
-            None => read_file(path, &options.limits)?,
+            // Never the work tree's copy of a file the index does not hold.
+            None => {
+                return Err(LoadError::Untracked {
+                    path: path.display().to_string(),
+                });
+            }
         },
         None => read_file(path, &options.limits)?,
     };
