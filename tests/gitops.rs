@@ -506,6 +506,13 @@ fn the_configuration_at_the_git_root_is_found_and_its_exclude_used() {
     );
     assert!(out.stderr.contains("rolloutify.yaml"), "{}", out.stderr);
     assert!(out.stdout.contains("setWeight: 20"), "{}", out.stdout);
+    let out = run(&team, &["diff", "."]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains("+        - setWeight: 20"),
+        "{}",
+        out.stdout
+    );
     // -c wins; a hidden .rolloutify.yaml is found too.
     std::fs::rename(
         dir.path().join("rolloutify.yaml"),
