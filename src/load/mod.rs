@@ -162,7 +162,7 @@ impl LoadError {
                 "manifests are UTF-8 text; leave binary files out with --exclude"
             }
             LoadError::Template { .. } => {
-                "render the chart first (helm template … | rolloutify convert -) and convert its output"
+                "render the chart first (helm template … | rolloutify convert -) and convert its output, or leave the file out with --exclude"
             }
             LoadError::Yaml { source, .. } => match source {
                 YamlError::DuplicateKey { .. } => {
