@@ -5,7 +5,6 @@
 
 use std::io::Write as _;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use rayon::prelude::*;
 use rolloutify::emit::yaml;
@@ -31,11 +30,10 @@ fn main() -> std::process::ExitCode {
     };
     let texts: Result<Vec<Vec<String>>, load::LoadError> = files
         .par_iter()
-        .map(|path| {
-            let Some(source) = load::read_manifest(path, &options.limits)? else {
+        .map(|(path, named)| {
+            let Some((_, documents)) = load::read_documents(path, *named, &options)? else {
                 return Ok(Vec::new());
             };
-            let documents = load::parse_source(&Arc::new(source), &options.limits)?;
             Ok(documents
                 .iter()
                 .map(|document| {

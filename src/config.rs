@@ -94,6 +94,8 @@ pub struct Config {
     /// `strict`: every conversion warning fails the run. `None` when not written: on for
     /// the plugins, off for `convert` and `diff` ([`Config::strict_or`]).
     pub strict: Option<bool>,
+    /// Gitignore-style globs, relative to the file's folder, that directory walks leave out.
+    pub exclude: Vec<String>,
 }
 
 impl Config {
@@ -131,6 +133,33 @@ impl ConfigError {
             }
         }
     }
+}
+
+/// The names a configuration file is found by.
+pub const FILE_NAMES: [&str; 2] = ["rolloutify.yaml", ".rolloutify.yaml"];
+
+/// The configuration file to read when none is named (`-c`, `ROLLOUTIFY_CONFIG`):
+/// `rolloutify.yaml` or `.rolloutify.yaml` at the root of the git work tree the current
+/// directory is in, else in the current directory.
+pub fn discover() -> Option<std::path::PathBuf> {
+    let here = std::env::current_dir().ok()?;
+    let root = here
+        .ancestors()
+        .find(|dir| dir.join(".git").exists())
+        .map(std::path::Path::to_path_buf);
+    for dir in root.iter().chain(std::iter::once(&here)) {
+        for name in FILE_NAMES {
+            let path = dir.join(name);
+            if path.is_file() {
+                // Shown relative to the current directory when it is below it.
+                return Some(match path.strip_prefix(&here) {
+                    Ok(relative) => relative.to_path_buf(),
+                    Err(_) => path,
+                });
+            }
+        }
+    }
+    None
 }
 
 /// Reads a configuration file.
@@ -233,11 +262,25 @@ pub fn from_document(document: &Document) -> Result<Config, ConfigError> {
                     config.apps.push(AppOverride { matcher, patch });
                 }
             }
+            "exclude" => {
+                for (i, item) in as_list(document, &path, value)?.iter().enumerate() {
+                    let Some(glob) = item.as_str() else {
+                        return Err(ConfigError::invalid(
+                            document,
+                            &path.clone().index(i),
+                            "expected a glob (a string)".into(),
+                        ));
+                    };
+                    config.exclude.push(glob.to_owned());
+                }
+            }
             other => {
                 return Err(ConfigError::invalid(
                     document,
                     &path,
-                    format!("unknown field `{other}` (expected defaults, select, apps or strict)"),
+                    format!(
+                        "unknown field `{other}` (expected defaults, select, apps, strict or exclude)"
+                    ),
                 ));
             }
         }

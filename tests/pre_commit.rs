@@ -143,3 +143,142 @@ fn hooks_pass_good_manifests_and_fail_bad_ones() {
         "{output}"
     );
 }
+
+/// Whether `git` runs. Without it a test that needs it skips, except in CI (`CI=true`), where
+/// a missing git is a broken setup and fails.
+fn have_git() -> bool {
+    let found = Command::new("git")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "git is not installed, and CI=true: the --git tests need it"
+        );
+        eprintln!("note: git is not installed; skipping");
+    }
+    found
+}
+
+fn rolloutify(dir: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_rolloutify"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("ROLLOUTIFY_CONFIG")
+        .output()
+        .expect("rolloutify runs")
+}
+
+/// `--git` reads what the commit will hold: tracked files and staged additions, with the
+/// index's content; not untracked files, not unstaged edits.
+#[test]
+fn git_reads_the_index_not_the_work_tree() {
+    if !have_git() {
+        return;
+    }
+    let work = tempfile::tempdir().expect("temp dir");
+    let repo = work.path();
+    git(repo, &["init", "-q"]);
+    let service =
+        "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec:\n  ports: [{port: 80}]\n";
+    std::fs::create_dir_all(repo.join("apps")).expect("mkdir");
+    std::fs::write(repo.join("apps/service.yaml"), service).expect("write");
+    git(repo, &["add", "-A"]);
+    git(repo, &["commit", "-q", "-m", "service"]);
+    // A staged addition, then an unstaged edit that breaks it, and an untracked scratch file.
+    std::fs::write(
+        repo.join("apps/other.yaml"),
+        service.replace("web", "other"),
+    )
+    .expect("write");
+    git(repo, &["add", "apps/other.yaml"]);
+    std::fs::write(
+        repo.join("apps/other.yaml"),
+        service.replace("web", "other").replace("ports", "portz"),
+    )
+    .expect("write");
+    std::fs::write(
+        repo.join("scratch.yaml"),
+        "apiVersion: v1\nkind: Service\nmetadata: {name: a\n",
+    )
+    .expect("write");
+
+    let work_tree = rolloutify(repo, &["validate", "."]);
+    assert_eq!(work_tree.status.code(), Some(2));
+
+    let index = rolloutify(repo, &["validate", "--git", "."]);
+    let stdout = String::from_utf8_lossy(&index.stdout);
+    assert_eq!(
+        index.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&index.stderr)
+    );
+    assert!(
+        stdout.starts_with("2 resource(s) checked: 0 error(s)"),
+        "{stdout}"
+    );
+    // A file named (however written) is read from the index too.
+    let named = rolloutify(repo, &["validate", "--git", "./apps/other.yaml"]);
+    assert_eq!(
+        named.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&named.stdout)
+    );
+    // --tracked is the same flag; the hook's convert --check reads the index too.
+    assert_eq!(
+        rolloutify(repo, &["validate", "--tracked", "apps"])
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(
+        rolloutify(repo, &["convert", "--check", "-q", "--git", "."])
+            .status
+            .code(),
+        Some(0)
+    );
+
+    // Staged, the broken edit is what the commit holds: it fails.
+    git(repo, &["add", "apps/other.yaml"]);
+    let staged = rolloutify(repo, &["validate", "--git", "."]);
+    let stdout = String::from_utf8_lossy(&staged.stdout);
+    assert_eq!(staged.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("apps/other.yaml:5:3: error"), "{stdout}");
+    // A deletion staged is gone from the commit, though the file is still there.
+    git(repo, &["rm", "-q", "--cached", "apps/other.yaml"]);
+    assert_eq!(
+        rolloutify(repo, &["validate", "--git", "."]).status.code(),
+        Some(0)
+    );
+
+    // From a folder below the root, paths are relative to it.
+    let below = rolloutify(
+        &repo.join("apps"),
+        &["validate", "--git", "-o", "github", "."],
+    );
+    assert_eq!(below.status.code(), Some(0));
+
+    // An untracked file named is refused; -w cannot write index content back; outside a
+    // work tree --git says so.
+    let untracked = rolloutify(repo, &["validate", "--git", "scratch.yaml"]);
+    assert_eq!(untracked.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&untracked.stderr)
+            .contains("error: scratch.yaml: not tracked by git"),
+        "{}",
+        String::from_utf8_lossy(&untracked.stderr)
+    );
+    assert_eq!(
+        rolloutify(repo, &["convert", "-w", "--git", "."])
+            .status
+            .code(),
+        Some(2)
+    );
+    let outside = tempfile::tempdir().expect("temp dir");
+    let refused = rolloutify(outside.path(), &["validate", "--git", "."]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("error: git: "));
+}

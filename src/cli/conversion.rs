@@ -11,7 +11,7 @@ use crate::config::{self, AppMatch};
 use crate::convert::{self, Conversion};
 use crate::emit::{self, FileOutput};
 use crate::finding::{Finding, Severity};
-use crate::load::{self, Input, Loaded};
+use crate::load::{self, Input, LoadOptions, Loaded};
 use crate::plan::ConvertOptions;
 use crate::plan::settings::{AnalysisPatch, Mode, Settings, SettingsPatch};
 
@@ -91,9 +91,14 @@ pub struct ConversionFlags {
     #[arg(short, long)]
     pub quiet: bool,
 
-    /// Also print notes.
+    /// Also print notes (and the configuration file read, what directory walks skipped).
     #[arg(short, long, conflicts_with = "quiet")]
     pub verbose: bool,
+
+    /// Whether the notes about the configuration and the walk were printed (a run may ask
+    /// for its options twice).
+    #[arg(skip)]
+    noted: std::cell::Cell<bool>,
 }
 
 impl ConversionFlags {
@@ -171,8 +176,10 @@ impl ConversionFlags {
             ));
         }
         let options = self.options(streams)?;
-        let loaded = load::load(&inputs, &self.input.load_options())
+        let load_options = self.load_options(&options, streams)?;
+        let loaded = load::load(&inputs, &load_options)
             .map_err(|error| report_failure(streams.stderr, &error, error.hint()))?;
+        self.print_findings(&loaded.warnings, streams);
         // Most runs convert every app: check and render side by side. When an app fails,
         // convert again leaving the apps that cannot be converted safely.
         let first = convert::convert(&loaded.documents, &options);
@@ -213,9 +220,18 @@ impl ConversionFlags {
                 "see --help",
             )
         })?;
-        let config = match &self.config {
-            Some(path) => config::read(path)
-                .map_err(|error| report_failure(streams.stderr, &error, error.hint()))?,
+        let config = match self.config_file() {
+            Some(path) => {
+                if self.verbose && !self.noted.get() {
+                    let _ = writeln!(
+                        streams.stderr,
+                        "note: read configuration {}",
+                        path.display()
+                    );
+                }
+                config::read(&path)
+                    .map_err(|error| report_failure(streams.stderr, &error, error.hint()))?
+            }
             None => config::Config::default(),
         };
         Ok(ConvertOptions {
@@ -264,6 +280,34 @@ impl ConversionFlags {
         } else {
             Outcome::Success
         }
+    }
+
+    /// The configuration file: the one named (`-c`, `ROLLOUTIFY_CONFIG`), else the one found
+    /// at the root of the git work tree or in the current directory.
+    fn config_file(&self) -> Option<PathBuf> {
+        self.config.clone().or_else(config::discover)
+    }
+
+    /// How to read the inputs (the configuration's `exclude:` with the flags); under `-v`,
+    /// says what directory walks skip.
+    pub fn load_options(
+        &self,
+        options: &ConvertOptions,
+        streams: &mut Streams,
+    ) -> Result<LoadOptions, Outcome> {
+        let path = self.config_file();
+        let load_options = self
+            .input
+            .load_options(path.as_deref().map(|path| (path, &options.config)))
+            .map_err(|error| report_failure(streams.stderr, &error, error.hint()))?;
+        if self.verbose && !self.noted.replace(true) {
+            super::input::print_skipped(
+                &self.inputs(streams.stdin_is_terminal),
+                &load_options,
+                streams.stderr,
+            );
+        }
+        Ok(load_options)
     }
 
     /// Prints the findings of a conversion that `--quiet` and `--verbose` let through.

@@ -54,6 +54,13 @@ pub fn run(args: ConvertArgs, streams: &mut Streams) -> Outcome {
             "drop -w/-o/--check to print the result, or give file paths",
         );
     }
+    if args.write && args.flags.input.git {
+        return report_failure(
+            streams.stderr,
+            &"--git reads the content of git's index; writing it back with -w would overwrite changes in the work tree",
+            "drop --git to rewrite the work tree's files, or use --check or -o DIR",
+        );
+    }
     let format = match args.format {
         OutputFormat::Yaml => Format::Yaml,
         OutputFormat::Json => Format::Json,
@@ -66,7 +73,10 @@ pub fn run(args: ConvertArgs, streams: &mut Streams) -> Outcome {
             Ok(options) => options,
             Err(outcome) => return outcome,
         };
-        let load_options = args.flags.input.load_options();
+        let load_options = match args.flags.load_options(&options, streams) {
+            Ok(load_options) => load_options,
+            Err(outcome) => return outcome,
+        };
         if (args.write || args.output_dir.is_some()) && !args.check {
             if let Some(written) =
                 partition::write(&inputs, &load_options, &options, args.output_dir.as_deref())

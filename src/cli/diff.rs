@@ -59,7 +59,10 @@ pub fn run(args: DiffArgs, streams: &mut Streams) -> Outcome {
             Ok(options) => options,
             Err(outcome) => return outcome,
         };
-        let load_options = args.flags.input.load_options();
+        let load_options = match args.flags.load_options(&options, streams) {
+            Ok(load_options) => load_options,
+            Err(outcome) => return outcome,
+        };
         if let Some(patched) = partition::patch(&inputs, &load_options, &options) {
             args.flags.print_findings(&patched.findings, streams);
             if let Err(outcome) =

@@ -1,11 +1,13 @@
 //! The flags every command takes to say what to read, and within which limits.
 
-use std::path::PathBuf;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 
+use crate::config::Config;
 use crate::index::host::{DEFAULT_CLUSTER_DOMAIN, Scope};
-use crate::load::{Input, Limits, LoadOptions};
+use crate::load::{self, Exclude, Input, Limits, LoadError, LoadOptions};
 
 #[derive(Debug, Args)]
 pub struct InputFlags {
@@ -17,6 +19,16 @@ pub struct InputFlags {
     /// Read files that .gitignore/.ignore exclude.
     #[arg(long)]
     pub no_ignore: bool,
+
+    /// Read what git would commit: the files git tracks plus staged additions, with their
+    /// content from the index, not the work tree (untracked files are not read). For hooks.
+    #[arg(long, visible_alias = "tracked")]
+    pub git: bool,
+
+    /// Leave out of directory walks what this gitignore-style glob matches, relative to the
+    /// current directory (repeatable; also `exclude:` in the configuration file).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
 
     /// Largest file read, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_file_bytes)]
@@ -84,8 +96,48 @@ impl InputFlags {
         }
     }
 
-    pub fn load_options(&self) -> LoadOptions {
-        LoadOptions {
+    /// How to read the inputs: the flags, and the `exclude:` of the configuration file read
+    /// (`config`: its path and contents), whose globs are relative to its folder.
+    pub fn load_options(&self, config: Option<(&Path, &Config)>) -> Result<LoadOptions, LoadError> {
+        let mut exclude = Vec::new();
+        if !self.exclude.is_empty() {
+            exclude.push(Exclude {
+                root: PathBuf::from("."),
+                globs: self.exclude.clone(),
+            });
+        }
+        if let Some((path, config)) = config
+            && !config.exclude.is_empty()
+        {
+            exclude.push(Exclude {
+                root: path
+                    .parent()
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .unwrap_or(Path::new("."))
+                    .to_path_buf(),
+                globs: config.exclude.clone(),
+            });
+        }
+        let git = if self.git {
+            if self.paths.is_empty() || self.paths.iter().any(|p| p.as_os_str() == "-") {
+                return Err(LoadError::Git {
+                    message: "--git reads files from git's index, not standard input; give paths (e.g. .)".to_owned(),
+                });
+            }
+            let index = load::git::GitIndex::read(&self.paths, |path| {
+                load::is_manifest_file(path)
+                    || path
+                        .file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(|n| n.starts_with("kustomization.") || n == "Kustomization")
+            })?;
+            Some(std::sync::Arc::new(index))
+        } else {
+            None
+        };
+        Ok(LoadOptions {
+            git,
+            exclude,
             limits: Limits {
                 max_file_bytes: self.max_file_size,
                 max_alias_nodes: self.max_alias_nodes,
@@ -93,7 +145,7 @@ impl InputFlags {
                 max_documents: self.max_documents,
             },
             respect_ignore_files: !self.no_ignore,
-        }
+        })
     }
 
     /// The inputs named on the command line.
@@ -115,5 +167,17 @@ impl InputFlags {
                 }
             })
             .collect()
+    }
+}
+
+/// Prints, as notes, what directory walks under `inputs` skipped and why (for `-v`).
+pub fn print_skipped(inputs: &[Input], options: &LoadOptions, stderr: &mut dyn Write) {
+    for skipped in load::skipped_files(inputs, options) {
+        let _ = writeln!(
+            stderr,
+            "note: skipped {}: {}",
+            skipped.path.display(),
+            skipped.reason
+        );
     }
 }

@@ -117,6 +117,27 @@ pub enum SpanTree {
 }
 
 impl SpanTree {
+    /// Moves every position of the tree with `map` (text read through a rewrite that
+    /// changed columns).
+    pub fn map_positions(&mut self, map: &impl Fn(Position) -> Position) {
+        match self {
+            SpanTree::Scalar(p) => *p = map(*p),
+            SpanTree::Sequence(p, items) => {
+                *p = map(*p);
+                for item in items {
+                    item.map_positions(map);
+                }
+            }
+            SpanTree::Mapping(p, entries) => {
+                *p = map(*p);
+                for (_, key, value) in entries {
+                    *key = map(*key);
+                    value.map_positions(map);
+                }
+            }
+        }
+    }
+
     pub fn position(&self) -> Position {
         match self {
             SpanTree::Scalar(p) | SpanTree::Sequence(p, _) | SpanTree::Mapping(p, _) => *p,

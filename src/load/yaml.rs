@@ -92,6 +92,9 @@ struct Node {
     size: usize,
     /// For scalars: how to read it as a mapping key.
     key: Option<Key>,
+    /// A plain (unquoted, untagged) `<<`: a merge key. A quoted `"<<"` is an ordinary key,
+    /// as go-yaml reads it.
+    merge: bool,
 }
 
 /// How a scalar reads as a mapping key. Most scalars are values, never keys: the key's text
@@ -192,12 +195,21 @@ pub fn parse_stream(text: &str, limits: &Limits) -> Result<Vec<ParsedDocument>, 
             }
             Event::Scalar(text, style, anchor, tag) => {
                 let position = position_of(&span);
+                let merge = text == "<<"
+                    && match tag.as_deref() {
+                        None => style == ScalarStyle::Plain,
+                        Some(tag) => {
+                            (tag.handle == "tag:yaml.org,2002:" || tag.handle == "!!")
+                                && tag.suffix == "merge"
+                        }
+                    };
                 let (value, key) = scalar_value(&text, style, tag.as_deref());
                 let node = Node {
                     value,
                     spans: SpanTree::Scalar(position),
                     size: 1,
                     key: Some(key),
+                    merge,
                 };
                 builder.remember(anchor, &node);
                 builder.finish(node)?;
@@ -254,6 +266,7 @@ fn close(frame: Frame) -> (usize, Node) {
                 spans: SpanTree::Sequence(position, spans),
                 size,
                 key: None,
+                merge: false,
             },
         ),
         Frame::Mapping {
@@ -284,6 +297,7 @@ fn close(frame: Frame) -> (usize, Node) {
                     spans: SpanTree::Mapping(position, spans),
                     size,
                     key: None,
+                    merge: false,
                 },
             )
         }
@@ -318,6 +332,7 @@ impl Builder<'_> {
                     spans: node.spans.clone(),
                     size: node.size,
                     key: node.key.clone(),
+                    merge: node.merge,
                 },
             );
         }
@@ -342,6 +357,7 @@ impl Builder<'_> {
             spans: anchored.spans.clone(),
             size: anchored.size,
             key: anchored.key.clone(),
+            merge: anchored.merge,
         })
     }
 
@@ -376,11 +392,10 @@ impl Builder<'_> {
                         } else {
                             "mapping"
                         };
-                        let is_string = node.value.is_string();
+                        let merge = node.merge;
                         let Some(key) = node.into_key() else {
                             return Err(YamlError::ComplexKey { position, what });
                         };
-                        let merge = key == "<<" && is_string;
                         // The keys before this one are all in the map by now (merged keys
                         // join it only when the mapping closes).
                         if !merge && crate::load::field(map, &key).is_some() {
@@ -502,6 +517,20 @@ mod tests {
     fn merge_keys_and_aliases() {
         let docs = parse("base: &b {x: 1, w: 2}\nderived:\n  <<: *b\n  w: 3\n").unwrap();
         assert_eq!(docs[0].value["derived"], json!({"w": 3, "x": 1}));
+    }
+
+    #[test]
+    fn only_a_plain_merge_key_merges() {
+        let docs = parse("base: &b {x: 1}\nquoted:\n  \"<<\": *b\nsingle:\n  '<<': v\nplain:\n  <<: *b\ntagged:\n  !!merge <<: *b\n").unwrap();
+        assert_eq!(docs[0].value["quoted"], json!({"<<": {"x": 1}}));
+        assert_eq!(docs[0].value["single"], json!({"<<": "v"}));
+        assert_eq!(docs[0].value["plain"], json!({"x": 1}));
+        assert_eq!(docs[0].value["tagged"], json!({"x": 1}));
+        // A quoted `<<` twice is a duplicate key like any other.
+        assert!(matches!(
+            parse("a:\n  \"<<\": 1\n  \"<<\": 2\n").unwrap_err(),
+            YamlError::DuplicateKey { .. }
+        ));
     }
 
     #[test]

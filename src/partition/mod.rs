@@ -222,7 +222,7 @@ struct ByParts<T> {
 /// or parsed, or `work` fails on a part, and for a single file (one part: the whole run
 /// does the same).
 fn by_parts<T: Send>(
-    files: &[PathBuf],
+    files: &[(PathBuf, bool)],
     load_options: &LoadOptions,
     scope: &Scope,
     work: impl Fn(&[Document]) -> Option<T> + Sync,
@@ -271,7 +271,7 @@ fn by_parts<T: Send>(
                 Some(result) => result,
                 None if part_files.len() == 1 => return None,
                 None => {
-                    let paths: Vec<PathBuf> =
+                    let paths: Vec<(PathBuf, bool)> =
                         part_files.iter().map(|&f| files[f].clone()).collect();
                     work(&read_documents(&paths, load_options)?)?
                 }
@@ -370,7 +370,7 @@ struct InFiles {
     files: Vec<(PathBuf, Span)>,
     findings: Vec<Finding>,
     converted: Vec<String>,
-    read: Vec<PathBuf>,
+    read: Vec<(PathBuf, bool)>,
     documents_per_file: Vec<usize>,
 }
 
@@ -452,13 +452,13 @@ pub fn write(
     drop(staging);
     // Files without documents are no part's: `-o` copies them as the whole run does.
     if let Some(root) = root {
-        for (path, _) in done
+        for ((path, named), _) in done
             .read
             .iter()
             .zip(&done.documents_per_file)
             .filter(|(_, documents)| **documents == 0)
         {
-            if let Some(source) = load::read_manifest(path, &load_options.limits).ok()? {
+            if let Some((source, _)) = load::read_documents(path, *named, load_options).ok()? {
                 let target = atomic::mirrored(root, path).ok()?;
                 batch.stage(&target, &source.text).ok()?;
             }
@@ -519,7 +519,8 @@ fn in_files(
             let Some(keys) = holding.get(&number) else {
                 return Some((number, part));
             };
-            let paths: Vec<PathBuf> = part_files.iter().map(|&f| files[f].clone()).collect();
+            let paths: Vec<(PathBuf, bool)> =
+                part_files.iter().map(|&f| files[f].clone()).collect();
             let documents = read_documents(&paths, load_options)?;
             let keep = |key: &TemplateKey| keys.contains(key);
             Some((
@@ -531,7 +532,7 @@ fn in_files(
     let order: HashMap<&Path, usize> = files
         .iter()
         .enumerate()
-        .map(|(i, path)| (path.as_path(), i))
+        .map(|(i, (path, _))| (path.as_path(), i))
         .collect();
     let mut reported = InRunOrder::default();
     let mut staged: Vec<(usize, PathBuf, Span)> = Vec::new();
@@ -676,13 +677,12 @@ pub fn validate_report(
 
 /// Reads and parses files as [`load::load`] does; `None` on any error (the whole
 /// conversion reports it).
-fn read_documents(paths: &[PathBuf], options: &LoadOptions) -> Option<Vec<Document>> {
+fn read_documents(paths: &[(PathBuf, bool)], options: &LoadOptions) -> Option<Vec<Document>> {
     let mut documents = Vec::new();
-    for path in paths {
-        let Some(source) = load::read_manifest(path, &options.limits).ok()? else {
-            continue;
-        };
-        documents.extend(load::parse_source(&Arc::new(source), &options.limits).ok()?);
+    for (path, named) in paths {
+        if let Some((_, read)) = load::read_documents(path, *named, options).ok()? {
+            documents.extend(read);
+        }
     }
     Some(documents)
 }

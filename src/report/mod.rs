@@ -32,6 +32,17 @@ impl Report {
             .filter(|f| f.severity == severity)
             .count()
     }
+
+    /// Makes every warning an error (`--warnings-as-errors`), keeping the findings sorted.
+    pub fn promote_warnings(&mut self) {
+        for finding in &mut self.findings {
+            if finding.severity == Severity::Warning {
+                finding.severity = Severity::Error;
+            }
+        }
+        self.findings.sort();
+        self.findings.dedup();
+    }
 }
 
 /// The output formats.

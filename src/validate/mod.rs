@@ -127,11 +127,21 @@ fn check_selected(
                 .map(|duplicate| crate::index::duplicates::finding(documents, duplicate)),
         );
     }
+    // Findings about a skipped document go too (the rules across resources report on it):
+    // matched by the resource and its file, since a finding knows its kind but not its
+    // apiVersion.
+    let skipped: std::collections::HashSet<(String, String)> = documents
+        .iter()
+        .filter(|d| options.skips(d))
+        .map(|d| (d.source.name(), d.resource_id()))
+        .collect();
     findings.retain(|f| {
         !options
             .skip
             .iter()
             .any(|s| f.resource.starts_with(&format!("{s}/")))
+            && (skipped.is_empty()
+                || !skipped.contains(&(f.location.file.clone(), f.resource.clone())))
     });
     findings.sort();
     findings.dedup();
