@@ -72,6 +72,7 @@ pub fn run(args: ConvertArgs, streams: &mut Streams) -> Outcome {
                 partition::write(&inputs, &load_options, &options, args.output_dir.as_deref())
             {
                 args.flags.print_findings(&written.findings, streams);
+                args.flags.print_findings(&written.rewritten, streams);
                 let converted = written.converted.len();
                 return match written.commit() {
                     Ok(files) => {
@@ -84,6 +85,7 @@ pub fn run(args: ConvertArgs, streams: &mut Streams) -> Outcome {
         } else if args.check {
             if let Some(patched) = partition::patch(&inputs, &load_options, &options) {
                 args.flags.print_findings(&patched.findings, streams);
+                args.flags.print_findings(&patched.rewritten, streams);
                 if patched.changed() == 0 {
                     return Outcome::Success;
                 }
@@ -116,6 +118,9 @@ pub fn run(args: ConvertArgs, streams: &mut Streams) -> Outcome {
         Ok(done) => done,
         Err(outcome) => return outcome,
     };
+    for file in &files {
+        args.flags.print_findings(&file.rewritten, streams);
+    }
     let extra = match args.flags.extra_files(&conversion, streams) {
         Ok(extra) => extra,
         Err(outcome) => return outcome,

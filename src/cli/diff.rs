@@ -62,6 +62,7 @@ pub fn run(args: DiffArgs, streams: &mut Streams) -> Outcome {
         let load_options = args.flags.input.load_options();
         if let Some(patched) = partition::patch(&inputs, &load_options, &options) {
             args.flags.print_findings(&patched.findings, streams);
+            args.flags.print_findings(&patched.rewritten, streams);
             let paint = args.color.enabled();
             let outcome = super::print_with(streams, |out| patched.write_to(out, paint));
             if outcome == Outcome::Success && patched.changed() > 0 && args.exit_code {
@@ -77,6 +78,9 @@ pub fn run(args: DiffArgs, streams: &mut Streams) -> Outcome {
         Ok(done) => done,
         Err(outcome) => return outcome,
     };
+    for file in &files {
+        args.flags.print_findings(&file.rewritten, streams);
+    }
     let extra = match args.flags.extra_files(&conversion, streams) {
         Ok(extra) => extra,
         Err(outcome) => return outcome,

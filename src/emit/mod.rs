@@ -12,7 +12,9 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 
 use crate::convert::{Conversion, Origin, Output};
+use crate::finding::{Finding, Severity};
 use crate::load::{Document, Source};
+use yaml::SequenceIndent;
 
 /// The output format of a stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -51,6 +53,9 @@ pub struct FileOutput {
     pub changed: bool,
     /// Whether the file does not exist yet (`source.text` is empty).
     pub created: bool,
+    /// A warning for each document (or the whole file) written anew instead of edited: the
+    /// comments in its lines are lost.
+    pub rewritten: Vec<Finding>,
 }
 
 impl FileOutput {
@@ -75,6 +80,7 @@ pub fn extra_file(path: &std::path::Path, text: String) -> Result<FileOutput, st
             text: before,
         }),
         text,
+        rewritten: Vec::new(),
     })
 }
 
@@ -111,34 +117,123 @@ pub fn render_files(
             let untouched = mine
                 .iter()
                 .all(|o| matches!(o.origin, Origin::Input { changed: false, .. }));
-            let text = if untouched {
-                source.text.clone()
+            let (text, rewritten) = if untouched {
+                (source.text.clone(), Vec::new())
             } else {
-                // An edited file must read back as exactly the converted documents. When the
-                // line edits do not, the changed documents are written anew in place; when
-                // that does not either (or the file cannot be cut into documents), the whole
-                // file is written anew.
-                splice(source, documents, mine, Edits::Lines)
-                    .filter(|text| reads_back_as(source, text, mine))
-                    .or_else(|| {
-                        splice(source, documents, mine, Edits::Documents)
-                            .filter(|text| reads_back_as(source, text, mine))
-                    })
-                    .unwrap_or_else(|| {
-                        let values: Vec<&Value> = mine.iter().map(|o| &*o.value).collect();
-                        let mut out = String::new();
-                        yaml::write_stream(&mut out, &values);
-                        out
-                    })
+                edited_file(source, documents, mine)
             };
             FileOutput {
                 changed: text != source.text,
                 created: false,
                 source: Arc::clone(source),
                 text,
+                rewritten,
             }
         })
         .collect()
+}
+
+/// The new text of a file some of whose documents change, and a warning for each part of it
+/// written anew. An edited file must read back as exactly the converted documents. When the
+/// line edits do not, the changed documents are written anew in place; when that does not
+/// either (or the file cannot be cut into documents), the whole file is written anew.
+fn edited_file(
+    source: &Source,
+    documents: &[Document],
+    mine: &[&Output],
+) -> (String, Vec<Finding>) {
+    let sequences = file_sequence_indent(source, documents, mine);
+    let lines = splice(source, documents, mine, Edits::Lines, sequences)
+        .filter(|spliced| reads_back_as(source, &spliced.text, mine));
+    if let Some(spliced) = lines {
+        return (spliced.text, spliced.rewritten);
+    }
+    let whole = splice(source, documents, mine, Edits::Documents, sequences)
+        .filter(|spliced| reads_back_as(source, &spliced.text, mine));
+    if let Some(spliced) = whole {
+        return (spliced.text, spliced.rewritten);
+    }
+    let values: Vec<&Value> = mine.iter().map(|o| &*o.value).collect();
+    let mut text = String::new();
+    yaml::write_stream_styled(&mut text, &values, sequences);
+    (text, whole_file_rewritten(source, documents, mine))
+}
+
+/// The warning for a file written anew as a whole.
+fn whole_file_rewritten(source: &Source, documents: &[Document], mine: &[&Output]) -> Vec<Finding> {
+    let lines = source.text.lines().count().max(1);
+    let resource = mine
+        .iter()
+        .find_map(|o| match o.origin {
+            Origin::Input {
+                document,
+                changed: true,
+            } => documents.get(document).map(Document::resource_id),
+            _ => None,
+        })
+        .unwrap_or_default();
+    vec![Finding {
+        location: crate::load::Location {
+            file: source.name(),
+            position: crate::load::Position::new(1, 1),
+        },
+        severity: Severity::Warning,
+        rule: REWRITTEN,
+        resource,
+        message: format!(
+            "-w writes the whole file anew (lines 1-{lines}) instead of editing it: it cannot \
+             be cut into one piece per document (a `%` directive, a `...` marker, a `kind: \
+             List`, a document that starts on its `---` line, or a lone carriage return), or \
+             its edited text did not read back as the converted documents; every comment in \
+             it is lost"
+        ),
+        hint: Some(
+            "review the change (rolloutify diff) and put back the comments you need; splitting \
+             the file into plain `---`-separated documents lets the editor keep them"
+                .to_owned(),
+        ),
+        field: String::new(),
+    }]
+}
+
+/// The rule of the warnings about text written anew.
+pub const REWRITTEN: &str = "emit/rewritten";
+
+/// The warning for a document written anew: `lines` (1-based, inclusive) lose their comments.
+fn document_rewritten(document: &Document, lines: (usize, usize), why: &str) -> Finding {
+    let (first, last) = lines;
+    Finding::at(
+        document,
+        &crate::load::FieldPath::root(),
+        Severity::Warning,
+        REWRITTEN,
+        format!(
+            "-w writes document {} (lines {first}-{last}) anew instead of editing it: {why}; \
+             the comments in those lines are lost",
+            document.index + 1
+        ),
+    )
+    .with_hint(
+        "review the change (rolloutify diff) and put back the comments you need; without what \
+         this names, -w edits the document in place and keeps them",
+    )
+}
+
+/// The sequence style new text in `source` follows: that of the first of its documents that
+/// has a block sequence under a key; indented when none has.
+fn file_sequence_indent(
+    source: &Source,
+    documents: &[Document],
+    mine: &[&Output],
+) -> SequenceIndent {
+    let lines: Vec<&str> = source.text.split('\n').collect();
+    mine.iter()
+        .filter_map(|o| match o.origin {
+            Origin::Input { document, .. } => documents.get(document),
+            Origin::Added { .. } => None,
+        })
+        .find_map(|document| text_edit::sequence_indent(&lines, &document.spans))
+        .unwrap_or_default()
 }
 
 /// Whether `text`, read as the file `source` is, gives exactly the `outputs`' values.
@@ -168,16 +263,23 @@ enum Edits {
     Documents,
 }
 
-/// Rebuilds a file's text keeping the exact text of unchanged documents. `None` when the file
-/// cannot be cut into one chunk per document (directives, `...` markers, `kind: List` items,
-/// documents that start on their `---` line, a carriage return that is not part of a line
-/// end), in which case the caller writes it anew.
+/// A file's new text, with a warning for each document written anew in it.
+struct Spliced {
+    text: String,
+    rewritten: Vec<Finding>,
+}
+
+/// Rebuilds a file's text keeping the exact text of unchanged documents, new text laid out as
+/// `sequences` says. `None` when the file cannot be cut into one chunk per document
+/// (directives, `...` markers, `kind: List` items, documents that start on their `---` line,
+/// a carriage return that is not part of a line end), in which case the caller writes it anew.
 fn splice(
     source: &Source,
     documents: &[Document],
     outputs: &[&Output],
     edits: Edits,
-) -> Option<String> {
+    sequences: SequenceIndent,
+) -> Option<Spliced> {
     // A carriage return not followed by a line feed ends a line for YAML readers, not for
     // the line arithmetic below.
     if source
@@ -230,6 +332,7 @@ fn splice(
         }
     }
     let mut out = String::with_capacity(source.text.len());
+    let mut rewritten = Vec::new();
     for (chunk, &start) in starts.iter().enumerate() {
         let end = starts.get(chunk + 1).copied().unwrap_or(lines.len());
         match replacement[chunk] {
@@ -245,15 +348,28 @@ fn splice(
                         &document.spans,
                         &document.value,
                         value,
-                    ),
-                    Edits::Documents => None,
+                        text_edit::sequence_indent(&lines, &document.spans).unwrap_or(sequences),
+                    )
+                    .map_err(|refusal| refusal.to_string()),
+                    Edits::Documents => Err("the file's line edits did not read back as the \
+                                             converted documents"
+                        .to_owned()),
                 };
                 match edited {
-                    Some(edited) => {
+                    Ok(edited) => {
                         out.push_str(&edited);
                         out.push_str(&lines[body_end..end].concat());
                     }
-                    None => yaml::write_document(&mut out, value),
+                    Err(why) => {
+                        rewritten.push(document_rewritten(
+                            document,
+                            (content + 1, body_end.max(content + 1)),
+                            &why,
+                        ));
+                        yaml::write_document_styled(&mut out, value, sequences);
+                        // The comments after the document's last line stay.
+                        out.push_str(&lines[body_end..end].concat());
+                    }
                 }
             }
             None => out.push_str(&lines[start..end].concat()),
@@ -263,10 +379,13 @@ fn splice(
                 out.push('\n');
             }
             out.push_str("---\n");
-            yaml::write_document(&mut out, value);
+            yaml::write_document_styled(&mut out, value, sequences);
         }
     }
-    Some(out)
+    Some(Spliced {
+        text: out,
+        rewritten,
+    })
 }
 
 /// One past the last line of a chunk that holds content (not blank, not a comment).

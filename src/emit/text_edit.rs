@@ -6,12 +6,56 @@
 //! has its lines replaced by freshly written YAML at the same indentation. The result is
 //! parsed again and must equal the intended value; when it does not, or when the document is
 //! written in a style this cannot follow (flow collections, several keys on a line), the
-//! caller writes the whole document anew.
+//! caller writes the whole document anew and says why ([`Refusal`]).
+//!
+//! New text follows the file's sequence style ([`SequenceIndent`]). Anchors, aliases and merge
+//! keys are found with the parser's events, so `&`, `*` and `<<` inside strings and comments
+//! change nothing; real ones stop an edit only when an entry that holds one is replaced or
+//! removed (its text would go, and what refers to it with it).
+
+use std::fmt;
 
 use serde_json::{Map, Value};
 
-use super::yaml;
+use super::yaml::{self, SequenceIndent};
 use crate::load::SpanTree;
+use crate::load::yaml::TieKind;
+
+/// Why a changed document cannot be edited in place and is written anew.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// A layout the editor does not follow: a flow mapping, several keys on a line, keys out
+    /// of the order they are read in, entries brought in by a merge key.
+    Layout,
+    /// A tab on this line (1-based), which the column arithmetic cannot follow.
+    Tab { line: usize },
+    /// An anchor, alias or merge key on this line (1-based), in an entry the conversion
+    /// replaces or removes.
+    Tie { line: usize, kind: TieKind },
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Refusal::Layout => f.write_str(
+                "its layout is one the editor does not follow (a flow mapping, several keys \
+                 on one line, or keys brought in by a merge key)",
+            ),
+            Refusal::Tab { line } => write!(f, "line {line} holds a tab"),
+            Refusal::Tie { line, kind } => {
+                let what = match kind {
+                    TieKind::Anchor => "an anchor (`&`)",
+                    TieKind::Alias => "an alias (`*`)",
+                    TieKind::Merge => "a merge key (`<<`)",
+                };
+                write!(
+                    f,
+                    "line {line} holds {what} in an entry the conversion replaces"
+                )
+            }
+        }
+    }
+}
 
 /// One replacement of whole lines: `lines[start..end]` (0-based) becomes `text`.
 struct Edit {
@@ -25,6 +69,8 @@ struct Text<'a> {
     lines: &'a [&'a str],
     /// One past the last line of the document (0-based).
     end: usize,
+    /// How new sequences under keys are laid out.
+    sequences: SequenceIndent,
 }
 
 impl Text<'_> {
@@ -46,11 +92,17 @@ impl Text<'_> {
 
 /// `key: value` written at `indent` columns, the first line starting with `first_prefix`
 /// instead of spaces (a sequence item's `- `).
-fn entry_text(key: &str, value: &Value, indent: usize, first_prefix: Option<&str>) -> String {
+fn entry_text(
+    key: &str,
+    value: &Value,
+    indent: usize,
+    first_prefix: Option<&str>,
+    sequences: SequenceIndent,
+) -> String {
     let mut map = Map::new();
     map.insert(key.to_owned(), value.clone());
     let mut body = String::new();
-    yaml::write_document(&mut body, &Value::Object(map));
+    yaml::write_document_styled(&mut body, &Value::Object(map), sequences);
     let pad = " ".repeat(indent);
     let mut out = String::new();
     for (i, line) in body.split_inclusive('\n').enumerate() {
@@ -161,7 +213,13 @@ fn edit_mapping(
                     None => edits.push(Edit {
                         start,
                         end,
-                        text: entry_text(key, new, column - 1, prefix_of(i).as_deref()),
+                        text: entry_text(
+                            key,
+                            new,
+                            column - 1,
+                            prefix_of(i).as_deref(),
+                            text.sequences,
+                        ),
                     }),
                 }
             }
@@ -186,7 +244,8 @@ fn edit_mapping(
                     }
                     let line = text.lines[starts[0]];
                     let rest: String = line.chars().skip(column - 1).collect();
-                    let mut replaced = entry_text(key, value, column - 1, Some(&prefix));
+                    let mut replaced =
+                        entry_text(key, value, column - 1, Some(&prefix), text.sequences);
                     replaced.push_str(&" ".repeat(column - 1));
                     replaced.push_str(&rest);
                     edits.push(Edit {
@@ -203,7 +262,7 @@ fn edit_mapping(
         edits.push(Edit {
             start: at,
             end: at,
-            text: entry_text(key, value, column - 1, None),
+            text: entry_text(key, value, column - 1, None, text.sequences),
         });
         previous = Some(key);
     }
@@ -235,7 +294,8 @@ fn edit_sequence(
 }
 
 /// The new text of the lines `lines[start..end]` holding a document whose value was
-/// `before` (at `spans`) and must become `after`; `None` when it must be written anew.
+/// `before` (at `spans`) and must become `after`, new sequences laid out as `sequences`;
+/// `Err` when it must be written anew, saying why.
 pub fn edit(
     lines: &[&str],
     start: usize,
@@ -243,28 +303,53 @@ pub fn edit(
     spans: &SpanTree,
     before: &Value,
     after: &Value,
-) -> Option<String> {
+    sequences: SequenceIndent,
+) -> Result<String, Refusal> {
     let (SpanTree::Mapping(_, entries), Value::Object(old), Value::Object(new)) =
         (spans, before, after)
     else {
-        return None;
+        return Err(Refusal::Layout);
     };
-    if lines[start..end]
-        .iter()
-        .any(|l| l.contains('\t') || l.contains('&') || l.contains('*') || l.contains("<<"))
-    {
-        // Anchors, aliases and merge keys tie distant lines together; tabs break columns.
-        return None;
+    let body = &lines[start..end];
+    if let Some(at) = body.iter().position(|l| l.contains('\t')) {
+        // Tabs break the column arithmetic.
+        return Err(Refusal::Tab {
+            line: start + at + 1,
+        });
     }
-    let text = Text { lines, end };
+    // Anchors, aliases and merge keys tie distant lines together: where the parser sees one
+    // (not where the text merely holds `&`, `*` or `<<`, as URLs and globs do).
+    let ties = if body
+        .iter()
+        .any(|l| l.contains('&') || l.contains('*') || l.contains("<<"))
+    {
+        crate::load::yaml::ties(&body.concat()).map_err(|_| Refusal::Layout)?
+    } else {
+        Vec::new()
+    };
+    let text = Text {
+        lines,
+        end,
+        sequences,
+    };
     let mut edits = Vec::new();
-    edit_mapping(&text, entries, old, new, end, &mut edits)?;
+    edit_mapping(&text, entries, old, new, end, &mut edits).ok_or(Refusal::Layout)?;
     edits.sort_by_key(|e| (e.start, e.end));
+    for tie in &ties {
+        // 0-based, in the file.
+        let line = start + tie.position.line - 1;
+        if edits.iter().any(|e| (e.start..e.end).contains(&line)) {
+            return Err(Refusal::Tie {
+                line: line + 1,
+                kind: tie.kind,
+            });
+        }
+    }
     let mut out = String::new();
     let mut at = start;
     for edit in &edits {
-        if edit.start < at {
-            return None;
+        if edit.start < at || edit.end < edit.start {
+            return Err(Refusal::Layout);
         }
         out.push_str(&lines[at..edit.start].concat());
         out.push_str(&edit.text);
@@ -276,5 +361,36 @@ pub fn edit(
     }
     // The caller parses the whole edited file again and checks that it means exactly what
     // was intended.
-    Some(out)
+    Ok(out)
+}
+
+/// The sequence style of a document: where the dash of its first block sequence under a key
+/// stands, at the key's column or indented; `None` when it has no such sequence.
+pub fn sequence_indent(lines: &[&str], spans: &SpanTree) -> Option<SequenceIndent> {
+    let SpanTree::Mapping(_, entries) = spans else {
+        if let SpanTree::Sequence(_, items) = spans {
+            return items.iter().find_map(|item| sequence_indent(lines, item));
+        }
+        return None;
+    };
+    for (_, key, value) in entries {
+        if let SpanTree::Sequence(_, items) = value
+            && let Some(first) = items.first()
+            && first.position().line > key.line
+        {
+            let line = lines.get(first.position().line - 1)?;
+            let dash = line.len() - line.trim_start_matches(' ').len() + 1;
+            if line[dash - 1..].starts_with('-') && dash >= key.column {
+                return Some(if dash == key.column {
+                    SequenceIndent::Flush
+                } else {
+                    SequenceIndent::Indented
+                });
+            }
+        }
+        if let Some(found) = sequence_indent(lines, value) {
+            return Some(found);
+        }
+    }
+    None
 }

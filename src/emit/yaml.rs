@@ -13,20 +13,41 @@ const MAX_SIMPLE_KEY_CHARS: usize = 1024;
 
 /// Appends one YAML document body (no `---` line) for `value` to `out`, ending with a newline.
 pub fn write_document(out: &mut String, value: &Value) {
-    write_node(out, value, 0, Slot::Document);
+    write_node(out, value, 0, Slot::Document, SequenceIndent::Indented);
+}
+
+/// Where the dashes of a block sequence that is a mapping value go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SequenceIndent {
+    /// Indented under the key (`key:` / `  - a`), as this writer writes streams.
+    #[default]
+    Indented,
+    /// At the key's column (`key:` / `- a`), as kustomize and go-yaml v3 write them.
+    Flush,
+}
+
+/// [`write_document`] with the sequences under keys laid out as `sequences` says, for text
+/// that goes into a file written in that style.
+pub fn write_document_styled(out: &mut String, value: &Value, sequences: SequenceIndent) {
+    write_node(out, value, 0, Slot::Document, sequences);
 }
 
 /// Writes a stream: documents separated by `---\n` lines (no leading `---` before the first,
 /// none after the last). Long streams are written on every core, document by document, and
 /// joined in order.
 pub fn write_stream(out: &mut String, docs: &[&Value]) {
+    write_stream_styled(out, docs, SequenceIndent::Indented);
+}
+
+/// [`write_stream`] with the sequences under keys laid out as `sequences` says.
+pub fn write_stream_styled(out: &mut String, docs: &[&Value], sequences: SequenceIndent) {
     const PARALLEL_FROM: usize = 64;
     if docs.len() < PARALLEL_FROM {
         for (i, doc) in docs.iter().enumerate() {
             if i > 0 {
                 out.push_str("---\n");
             }
-            write_document(out, doc);
+            write_document_styled(out, doc, sequences);
         }
         return;
     }
@@ -35,7 +56,7 @@ pub fn write_stream(out: &mut String, docs: &[&Value]) {
         .par_iter()
         .map(|doc| {
             let mut text = String::new();
-            write_document(&mut text, doc);
+            write_document_styled(&mut text, doc, sequences);
             text
         })
         .collect();
@@ -145,7 +166,7 @@ enum Slot {
 
 /// Writes `value` for `slot`; `indent` is the column of the owning key or dash (0 for a
 /// document). Always ends with a newline.
-fn write_node(out: &mut String, value: &Value, indent: usize, slot: Slot) {
+fn write_node(out: &mut String, value: &Value, indent: usize, slot: Slot, style: SequenceIndent) {
     let (lead, child_indent, first_inline) = match slot {
         Slot::Document => ("", 0, false),
         Slot::MapValue => ("\n", indent + INDENT, false),
@@ -154,11 +175,16 @@ fn write_node(out: &mut String, value: &Value, indent: usize, slot: Slot) {
     match value {
         Value::Object(map) if !map.is_empty() => {
             out.push_str(lead);
-            write_mapping(out, map, child_indent, first_inline);
+            write_mapping(out, map, child_indent, first_inline, style);
         }
         Value::Array(items) if !items.is_empty() => {
             out.push_str(lead);
-            write_sequence(out, items, child_indent, first_inline);
+            // A sequence under a key may start at the key's own column.
+            let dash_indent = match (slot, style) {
+                (Slot::MapValue, SequenceIndent::Flush) => indent,
+                _ => child_indent,
+            };
+            write_sequence(out, items, dash_indent, first_inline, style);
         }
         scalar => {
             if !matches!(slot, Slot::Document) {
@@ -169,7 +195,13 @@ fn write_node(out: &mut String, value: &Value, indent: usize, slot: Slot) {
     }
 }
 
-fn write_mapping(out: &mut String, map: &Map<String, Value>, indent: usize, first_inline: bool) {
+fn write_mapping(
+    out: &mut String,
+    map: &Map<String, Value>,
+    indent: usize,
+    first_inline: bool,
+    style: SequenceIndent,
+) {
     for (i, (key, value)) in map.iter().enumerate() {
         if i > 0 || !first_inline {
             push_indent(out, indent);
@@ -185,17 +217,23 @@ fn write_mapping(out: &mut String, map: &Map<String, Value>, indent: usize, firs
             push_indent(out, indent);
         }
         out.push(':');
-        write_node(out, value, indent, Slot::MapValue);
+        write_node(out, value, indent, Slot::MapValue, style);
     }
 }
 
-fn write_sequence(out: &mut String, items: &[Value], indent: usize, first_inline: bool) {
+fn write_sequence(
+    out: &mut String,
+    items: &[Value],
+    indent: usize,
+    first_inline: bool,
+    style: SequenceIndent,
+) {
     for (i, item) in items.iter().enumerate() {
         if i > 0 || !first_inline {
             push_indent(out, indent);
         }
         out.push('-');
-        write_node(out, item, indent, Slot::SeqItem);
+        write_node(out, item, indent, Slot::SeqItem, style);
     }
 }
 
@@ -416,6 +454,42 @@ spec:
       env: []
 ";
         assert_eq!(doc(&value), expected);
+    }
+
+    #[test]
+    fn flush_sequences_start_at_their_key() {
+        let value = json!({
+            "spec": {
+                "http": [{ "name": "primary", "route": [{ "destination": { "host": "web" } }] }],
+                "hosts": ["web", "*"],
+                "nested": [[1, 2], { "a": [] }],
+                "script": "line one\nline two\n",
+            },
+        });
+        let mut out = String::new();
+        write_document_styled(&mut out, &value, SequenceIndent::Flush);
+        let expected = "\
+spec:
+  http:
+  - name: primary
+    route:
+    - destination:
+        host: web
+  hosts:
+  - web
+  - \"*\"
+  nested:
+  - - 1
+    - 2
+  - a: []
+  script: |
+    line one
+    line two
+";
+        assert_eq!(out, expected);
+        let mut indented = String::new();
+        write_document_styled(&mut indented, &value, SequenceIndent::Indented);
+        assert_eq!(indented, doc(&value));
     }
 
     #[test]
@@ -724,6 +798,21 @@ after: 1
                 }
             }
             _ => {}
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn flush_sequences_read_back_as_the_value(value in any_value()) {
+            let mut out = String::new();
+            write_document_styled(&mut out, &value, SequenceIndent::Flush);
+            // The loader takes a quoted `"<<"` key for a merge key (issue 14, item 8).
+            prop_assume!(!out.contains("<<"));
+            let limits = crate::load::Limits::default();
+            let parsed = crate::load::yaml::parse_stream(&out, &limits);
+            let read = parsed.ok().and_then(|docs| docs.into_iter().next()).map(|d| d.value);
+            // An empty stream reads as null, which the parser leaves out.
+            prop_assert_eq!(read.unwrap_or(Value::Null), value, "{}", out);
         }
     }
 

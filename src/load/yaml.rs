@@ -436,6 +436,75 @@ fn merge_sources(node: Node, position: Position) -> Result<Vec<MergeSource>, Yam
     }
 }
 
+/// What ties lines of a document to others: an anchor (`&name`), an alias (`*name`) or a
+/// merge key (a plain `<<` key).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TieKind {
+    Anchor,
+    Alias,
+    Merge,
+}
+
+/// One anchor, alias or merge key, where the parser met it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tie {
+    pub kind: TieKind,
+    pub position: Position,
+}
+
+/// The anchors, aliases and merge keys of `text`, in the order the parser meets them, as the
+/// parser's events give them: `&`, `*` and `<<` inside strings and comments are not ties.
+/// An anchor's position is that of its `&`.
+pub fn ties(text: &str) -> Result<Vec<Tie>, YamlError> {
+    let mut ties = Vec::new();
+    // For each open collection: whether it is a mapping and its next node a key.
+    let mut open: Vec<bool> = Vec::new();
+    let mut next_is_key: Vec<bool> = Vec::new();
+    for event in Parser::new_from_str(text) {
+        let (event, span) = event?;
+        let position = position_of(&span);
+        let is_key = open.last() == Some(&true) && next_is_key.last() == Some(&true);
+        let mut tie = |kind| ties.push(Tie { kind, position });
+        let done = match event {
+            Event::Scalar(value, style, anchor, _) => {
+                if anchor != 0 {
+                    tie(TieKind::Anchor);
+                }
+                if is_key && style == ScalarStyle::Plain && value == "<<" {
+                    tie(TieKind::Merge);
+                }
+                true
+            }
+            Event::Alias(_) => {
+                tie(TieKind::Alias);
+                true
+            }
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                if anchor != 0 {
+                    tie(TieKind::Anchor);
+                }
+                open.push(matches!(event, Event::MappingStart(..)));
+                next_is_key.push(true);
+                false
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                open.pop();
+                next_is_key.pop();
+                true
+            }
+            _ => false,
+        };
+        // A finished node turns a mapping from key to value and back.
+        if done
+            && open.last() == Some(&true)
+            && let Some(key) = next_is_key.last_mut()
+        {
+            *key = !*key;
+        }
+    }
+    Ok(ties)
+}
+
 /// The value of a scalar and the string it stands for as a mapping key.
 fn scalar_value(text: &str, style: ScalarStyle, tag: Option<&Tag>) -> (Value, Key) {
     if let Some(tag) = tag.filter(|t| t.handle == "tag:yaml.org,2002:" || t.handle == "!!") {
@@ -502,6 +571,41 @@ mod tests {
     fn merge_keys_and_aliases() {
         let docs = parse("base: &b {x: 1, w: 2}\nderived:\n  <<: *b\n  w: 3\n").unwrap();
         assert_eq!(docs[0].value["derived"], json!({"w": 3, "x": 1}));
+    }
+
+    #[test]
+    fn ties_are_read_from_events_not_from_characters() {
+        let text = "\
+url: postgres://db/x?sslmode=require&timeout=5 # a & b
+hosts: [\"*\"]
+glob: '*.example.com'
+note: \"<<\"
+\"<<\": quoted
+labels: &labels
+  app: web
+selector: *labels
+derived:
+  <<: *labels
+  w: 3
+list: [&one 1, *one]
+";
+        let found: Vec<(TieKind, usize)> = ties(text)
+            .unwrap()
+            .into_iter()
+            .map(|t| (t.kind, t.position.line))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (TieKind::Anchor, 6),
+                (TieKind::Alias, 8),
+                (TieKind::Merge, 10),
+                (TieKind::Alias, 10),
+                (TieKind::Anchor, 12),
+                (TieKind::Alias, 12),
+            ]
+        );
+        assert!(ties("a: [\n").is_err());
     }
 
     #[test]

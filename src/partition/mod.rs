@@ -296,6 +296,8 @@ pub struct Patched {
     patches: Vec<Span>,
     staging: Staging,
     pub findings: Vec<Finding>,
+    /// The warnings for documents and files written anew instead of edited, in input order.
+    pub rewritten: Vec<Finding>,
     pub converted: Vec<String>,
 }
 
@@ -334,8 +336,9 @@ impl Patched {
 /// What converting one part gave, in files.
 #[derive(Debug)]
 struct PatchPart {
-    /// Each file the part hands on, by path, with its staged text.
-    files: Vec<(PathBuf, Span)>,
+    /// Each file the part hands on, by path, with its staged text and the warnings for
+    /// what of it is written anew.
+    files: Vec<(PathBuf, Span, Vec<Finding>)>,
     /// The part's new AnalysisTemplates: key and the document (within the part) each
     /// follows.
     templates: Vec<(TemplateKey, usize)>,
@@ -356,6 +359,7 @@ enum FileSink {
 struct InFiles {
     files: Vec<(PathBuf, Span)>,
     findings: Vec<Finding>,
+    rewritten: Vec<Finding>,
     converted: Vec<String>,
     read: Vec<PathBuf>,
     documents_per_file: Vec<usize>,
@@ -374,6 +378,7 @@ pub fn patch(
         patches: done.files.into_iter().map(|(_, span)| span).collect(),
         staging,
         findings: done.findings,
+        rewritten: done.rewritten,
         converted: done.converted,
     })
 }
@@ -384,6 +389,8 @@ pub fn patch(
 pub struct Written {
     batch: atomic::Batch,
     pub findings: Vec<Finding>,
+    /// The warnings for documents and files written anew instead of edited, in input order.
+    pub rewritten: Vec<Finding>,
     pub converted: Vec<String>,
 }
 
@@ -454,6 +461,7 @@ pub fn write(
     Some(Written {
         batch,
         findings: done.findings,
+        rewritten: done.rewritten,
         converted: done.converted,
     })
 }
@@ -521,23 +529,27 @@ fn in_files(
         .map(|(i, path)| (path.as_path(), i))
         .collect();
     let mut reported = InRunOrder::default();
-    let mut staged: Vec<(usize, PathBuf, Span)> = Vec::new();
+    let mut staged: Vec<(usize, PathBuf, Span, Vec<Finding>)> = Vec::new();
     for found in parts {
         let (number, part) = found?;
         reported.add(&globals[number], part.reported);
-        staged.extend(part.files.into_iter().map(|(path, span)| {
+        staged.extend(part.files.into_iter().map(|(path, span, rewritten)| {
             let file = order.get(path.as_path()).copied().unwrap_or(usize::MAX);
-            (file, path, span)
+            (file, path, span, rewritten)
         }));
     }
-    staged.sort_by_key(|(file, _, _)| *file);
+    staged.sort_by_key(|(file, _, _, _)| *file);
     let (findings, converted) = reported.finish();
+    let mut rewritten = Vec::new();
+    let mut written = Vec::with_capacity(staged.len());
+    for (_, path, span, warnings) in staged {
+        rewritten.extend(warnings);
+        written.push((path, span));
+    }
     Some(InFiles {
-        files: staged
-            .into_iter()
-            .map(|(_, path, span)| (path, span))
-            .collect(),
+        files: written,
         findings,
+        rewritten,
         converted,
         documents_per_file: done.documents_per_file,
         read: files,
@@ -622,6 +634,7 @@ fn patch_part(
                 start,
                 len: len as u64,
             },
+            file.rewritten,
         ));
     }
     Some(PatchPart {
