@@ -236,7 +236,8 @@ fn file_sequence_indent(
         .unwrap_or_default()
 }
 
-/// Whether `text`, read as the file `source` is, gives exactly the `outputs`' values.
+/// Whether `text`, read as the file `source` is, gives exactly the `outputs`' values, keys in
+/// the same order.
 fn reads_back_as(source: &Source, text: &str, outputs: &[&Output]) -> bool {
     let edited = Arc::new(Source {
         origin: source.origin.clone(),
@@ -248,9 +249,25 @@ fn reads_back_as(source: &Source, text: &str, outputs: &[&Output]) -> bool {
                 && documents
                     .iter()
                     .zip(outputs)
-                    .all(|(document, output)| *document.value == *output.value)
+                    .all(|(document, output)| in_order(&document.value, &output.value))
         }
         Err(_) => false,
+    }
+}
+
+/// Equal values whose mappings also hold their keys in one order (`==` ignores the order).
+fn in_order(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Object(a), Value::Object(b)) => {
+            a.len() == b.len()
+                && a.iter()
+                    .zip(b)
+                    .all(|((ka, va), (kb, vb))| ka == kb && in_order(va, vb))
+        }
+        (Value::Array(a), Value::Array(b)) => {
+            a.len() == b.len() && a.iter().zip(b).all(|(a, b)| in_order(a, b))
+        }
+        (a, b) => a == b,
     }
 }
 
@@ -400,4 +417,46 @@ fn text_end(lines: &[&str], start: usize, end: usize) -> usize {
         }
     }
     last
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn read_back_compares_key_order_too() {
+        let a = json!({"spec": {"template": 1, "strategy": {"canary": [1, {"x": 1, "y": 2}]}}});
+        let b = json!({"spec": {"strategy": {"canary": [1, {"x": 1, "y": 2}]}, "template": 1}});
+        let c = json!({"spec": {"template": 1, "strategy": {"canary": [1, {"y": 2, "x": 1}]}}});
+        assert_eq!(a, b, "serde_json's == ignores the order");
+        assert!(in_order(&a, &a.clone()));
+        assert!(!in_order(&a, &b));
+        assert!(!in_order(&a, &c));
+        assert!(!in_order(&json!([1, 2]), &json!([1, 2, 3])));
+    }
+
+    #[test]
+    fn the_file_style_is_that_of_its_first_block_sequence() {
+        let lines = |text: &'static str| text.split('\n').collect::<Vec<_>>();
+        let spans = |text: &str| {
+            crate::load::yaml::parse_stream(text, &crate::load::Limits::default()).unwrap()[0]
+                .spans
+                .clone()
+        };
+        for (text, style) in [
+            ("a: [x]\nb:\n- y\n", Some(SequenceIndent::Flush)),
+            (
+                "a:\n  b:\n    - y\nc:\n- z\n",
+                Some(SequenceIndent::Indented),
+            ),
+            ("- a:\n  - y\n", Some(SequenceIndent::Flush)),
+            ("a: {b: [x]}\nc: |\n  - text\n", None),
+        ] {
+            assert_eq!(
+                text_edit::sequence_indent(&lines(text), &spans(text)),
+                style,
+                "{text}"
+            );
+        }
+    }
 }

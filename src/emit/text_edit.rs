@@ -225,15 +225,18 @@ fn edit_mapping(
             }
         }
     }
-    // New keys, each after the block of the entry before it in `after`.
-    let mut previous: Option<&str> = None;
+    // New keys, each after the block of the entry before it in `after` (after the new key
+    // before it, when that is new too: inserts at one line keep their order).
+    let mut at: Option<usize> = None;
+    let mut took_prefix = false;
     for (key, value) in after {
-        if before.contains_key(key) {
-            previous = Some(key);
+        if let Some(i) = keys.iter().position(|k| k == key) {
+            at = Some(block(i).1);
             continue;
         }
-        let at = match previous.and_then(|p| keys.iter().position(|k| *k == p)) {
-            Some(i) => block(i).1,
+        let line = match at {
+            Some(line) => line,
+            None if took_prefix => return None,
             None => match prefix_of(0) {
                 // A new first key of a sequence item takes over its `- `; the old first line
                 // keeps its text, indented like the other keys.
@@ -253,18 +256,18 @@ fn edit_mapping(
                         end: starts[0] + 1,
                         text: replaced,
                     });
-                    previous = Some(key);
+                    took_prefix = true;
                     continue;
                 }
                 None => starts[0],
             },
         };
         edits.push(Edit {
-            start: at,
-            end: at,
+            start: line,
+            end: line,
             text: entry_text(key, value, column - 1, None, text.sequences),
         });
-        previous = Some(key);
+        at = Some(line);
     }
     Some(())
 }
@@ -352,6 +355,10 @@ pub fn edit(
             return Err(Refusal::Layout);
         }
         out.push_str(&lines[at..edit.start].concat());
+        // The file's last line may have no line break; text after it needs one.
+        if !out.is_empty() && !out.ends_with('\n') && !edit.text.is_empty() {
+            out.push('\n');
+        }
         out.push_str(&edit.text);
         at = edit.end;
     }

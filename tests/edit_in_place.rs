@@ -1,0 +1,408 @@
+//! `-w` edits changed documents in place (issue 14): text that only looks like YAML syntax
+//! (`"*"`, `&` in a URL) does not force a rewrite, new text follows the file's sequence
+//! style, and whatever is written anew is named in a warning at default verbosity.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+
+fn rolloutify() -> Command {
+    Command::cargo_bin("rolloutify").expect("binary is built")
+}
+
+/// Runs `rolloutify ARGS` in `dir`; exit code, standard output, standard error.
+fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let output = rolloutify()
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("runs");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// Writes `text` as `app.yaml` in a new directory, runs `convert -w app.yaml` there and
+/// checks that the file then means what `convert` prints; the new text and standard error.
+fn write_in_place(text: &str) -> (String, String) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("app.yaml"), text).expect("write");
+    let (code, expected, _) = run(
+        dir.path(),
+        &["convert", "-q", "--format", "json", "app.yaml"],
+    );
+    assert_eq!(code, 0, "convert fails on:\n{text}");
+    let (code, _, stderr) = run(dir.path(), &["convert", "-w", "app.yaml"]);
+    assert_eq!(code, 0, "{stderr}");
+    let written = std::fs::read_to_string(dir.path().join("app.yaml")).expect("read");
+    let (_, reread, _) = run(
+        dir.path(),
+        &["convert", "-q", "--format", "json", "app.yaml"],
+    );
+    assert_eq!(
+        reread, expected,
+        "the written file means something else:\n{written}"
+    );
+    (written, stderr)
+}
+
+/// The comment lines of `text`, trimmed.
+fn comments(text: &str) -> Vec<&str> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with('#') || l.contains(" # "))
+        .collect()
+}
+
+const DEPLOYMENT: &str = "\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  annotations:
+    db: postgres://db/x?sslmode=require&timeout=5 # a & b
+    glob: '*.example.com' # any host
+    merge: \"<<\" # not a merge key
+spec:
+  replicas: 3 # morning peak
+  selector:
+    matchLabels:
+      app: web
+  template:
+    metadata:
+      labels:
+        app: web
+    spec:
+      containers:
+      - name: web
+        image: example/web:1 # bumped by CI
+        ports:
+        - containerPort: 8080
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+spec:
+  selector:
+    app: web
+  ports:
+  - port: 80
+";
+
+const VIRTUAL_SERVICE: &str = "\
+# the front door
+apiVersion: networking.istio.io/v1beta1
+kind: VirtualService
+metadata:
+  name: web
+spec:
+  hosts: [\"*\"] # every host
+  gateways:
+  - gw # the public gateway
+  http:
+  - match:
+    - uri:
+        prefix: /api # api traffic
+    route:
+    - destination:
+        host: web
+  - route: # legacy
+    - destination:
+        host: legacy # the old app
+";
+
+/// Issue 14, item 6: quoted `"*"`, `&` and `*` inside strings and a quoted `"<<"` are text,
+/// not anchors, aliases or merge keys: the documents are edited and keep every comment.
+#[test]
+fn characters_in_strings_do_not_force_a_rewrite() {
+    let input = format!("{DEPLOYMENT}---\n{VIRTUAL_SERVICE}");
+    let (written, stderr) = write_in_place(&input);
+    assert!(!stderr.contains("emit/rewritten"), "{stderr}");
+    for comment in comments(&input) {
+        assert!(written.contains(comment), "lost {comment:?}:\n{written}");
+    }
+    for kept in [
+        "    db: postgres://db/x?sslmode=require&timeout=5 # a & b\n",
+        "    glob: '*.example.com' # any host\n",
+        "  hosts: [\"*\"] # every host\n",
+    ] {
+        assert!(written.contains(kept), "lost {kept:?}:\n{written}");
+    }
+    assert!(written.starts_with("apiVersion: argoproj.io/v1alpha1\nkind: Rollout\n"));
+}
+
+/// Issue 14, item 7: in a file whose sequences stand at their key's column (kustomize's
+/// style), the replaced route and every new block and document follow that style, and the
+/// unchanged sibling route keeps its lines.
+#[test]
+fn new_text_follows_the_files_sequence_style() {
+    let input = format!("{DEPLOYMENT}---\n{VIRTUAL_SERVICE}");
+    let (written, _) = write_in_place(&input);
+    assert!(
+        written.contains(
+            "  http:
+  - name: primary
+    match:
+    - uri:
+        prefix: /api # api traffic
+    route:
+    - destination:
+        host: web-stable
+      weight: 100
+    - destination:
+        host: web-canary
+      weight: 0
+  - route: # legacy
+    - destination:
+        host: legacy # the old app
+"
+        ),
+        "{written}"
+    );
+    assert_flush(&written);
+    // A file with indented sequences gets indented ones.
+    let indented = "\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  selector:
+    matchLabels:
+      app: web
+  template:
+    metadata:
+      labels:
+        app: web
+    spec:
+      containers:
+        - name: web
+          image: example/web:1
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+spec:
+  selector:
+    app: web
+  ports:
+    - port: 80
+---
+apiVersion: networking.istio.io/v1beta1
+kind: VirtualService
+metadata:
+  name: web
+spec:
+  hosts:
+    - web
+  http:
+    - route:
+        - destination:
+            host: web
+";
+    let (written, _) = write_in_place(indented);
+    for new in [
+        "            routes:\n              - primary\n",
+        "      steps:\n        - setWeight: 10\n",
+        "  ports:\n    - port: 80\n---\napiVersion: v1\nkind: Service\n",
+        "    - name: primary\n      route:\n        - destination:\n            host: web-stable\n",
+    ] {
+        assert!(written.contains(new), "{new:?} not in:\n{written}");
+    }
+}
+
+/// Every block sequence item's dash stands at the column of the key above it.
+fn assert_flush(text: &str) {
+    let lines: Vec<&str> = text.lines().collect();
+    for (i, line) in lines.iter().enumerate() {
+        let Some(key) = line.trim_end().strip_suffix(':') else {
+            continue;
+        };
+        let Some(next) = lines.get(i + 1) else {
+            continue;
+        };
+        let column = |l: &str| l.len() - l.trim_start().len();
+        if next.trim_start().starts_with("- ") && !key.trim_start().starts_with("- ") {
+            assert_eq!(
+                column(next),
+                column(line),
+                "line {}: {next:?} is indented under {line:?}:\n{text}",
+                i + 2
+            );
+        }
+    }
+}
+
+/// An anchor in an entry the conversion replaces: the document is written anew, and a
+/// warning at default verbosity names the file, the document, its lines and the loss.
+#[test]
+fn a_document_written_anew_is_named_in_a_warning() {
+    let input = format!("{DEPLOYMENT}---\n{VIRTUAL_SERVICE}").replace(
+        "    route:
+    - destination:
+        host: web
+  - route: # legacy
+    - destination:
+        host: legacy # the old app
+",
+        "    route: &to-web
+    - destination:
+        host: web
+  - route: *to-web # the same
+",
+    );
+    let (written, stderr) = write_in_place(&input);
+    assert!(
+        stderr.contains(
+            "app.yaml:36:1: warning: VirtualService/web [emit/rewritten] -w writes document 3 \
+             (lines 36-51) anew instead of editing it: line 48 holds an anchor (`&`) in an \
+             entry the conversion replaces; the comments in those lines are lost"
+        ),
+        "{stderr}"
+    );
+    assert!(stderr.contains("hint: review the change"), "{stderr}");
+    // The other documents are still edited, and the comment before the document stays.
+    assert!(
+        written.contains("  replicas: 3 # morning peak\n"),
+        "{written}"
+    );
+    assert!(written.contains("---\n# the front door\n"), "{written}");
+    // -q silences it, as every warning.
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("app.yaml"), &input).expect("write");
+    let (code, _, quiet) = run(dir.path(), &["convert", "-q", "-w", "app.yaml"]);
+    assert_eq!(code, 0);
+    assert!(!quiet.contains("emit/rewritten"), "{quiet}");
+}
+
+/// Anchors and aliases outside the entries the conversion replaces do not stop the edit.
+#[test]
+fn anchors_outside_the_replaced_entries_are_kept() {
+    let input = DEPLOYMENT
+        .replace(
+            "  selector:\n    matchLabels:\n      app: web\n",
+            "  selector:\n    matchLabels: &labels # shared\n      app: web\n",
+        )
+        .replace(
+            "    metadata:\n      labels:\n        app: web\n",
+            "    metadata:\n      labels: *labels\n",
+        );
+    let input = format!("{input}---\n{VIRTUAL_SERVICE}");
+    let (written, stderr) = write_in_place(&input);
+    assert!(!stderr.contains("emit/rewritten"), "{stderr}");
+    assert!(
+        written.contains("    matchLabels: &labels # shared\n      app: web\n"),
+        "{written}"
+    );
+    assert!(written.contains("      labels: *labels\n"), "{written}");
+}
+
+/// A file the editor cannot cut into documents (a `kind: List`) is written anew as a whole,
+/// with a warning naming its lines.
+#[test]
+fn a_file_written_anew_is_named_in_a_warning() {
+    let input = "\
+# every object of the app
+apiVersion: v1
+kind: List
+items:
+- apiVersion: apps/v1
+  kind: Deployment
+  metadata: {name: web}
+  spec:
+    selector: {matchLabels: {app: web}}
+    template:
+      metadata: {labels: {app: web}}
+      spec: {containers: [{name: web, image: web:1}]}
+- apiVersion: v1
+  kind: Service
+  metadata: {name: web}
+  spec: {selector: {app: web}, ports: [{port: 80}]}
+";
+    let (_, stderr) = write_in_place(input);
+    assert!(
+        stderr.contains(
+            "app.yaml:1:1: warning: Deployment/web [emit/rewritten] -w writes the whole file \
+             anew (lines 1-16) instead of editing it"
+        ),
+        "{stderr}"
+    );
+    assert!(stderr.contains("every comment in it is lost"), "{stderr}");
+}
+
+/// `diff` and `--check` say the same before anything is written, whole or in parts.
+#[test]
+fn diff_and_check_warn_too_in_parts_as_in_the_whole_run() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let input = format!("{DEPLOYMENT}---\n{VIRTUAL_SERVICE}")
+        .replace(
+            "    route:\n    - destination:\n        host: web\n",
+            "    route: &r\n    - destination:\n        host: web\n",
+        )
+        .replace(
+            "  - route: # legacy\n    - destination:\n        host: legacy # the old app\n",
+            "  - route: *r\n",
+        );
+    std::fs::write(dir.path().join("app.yaml"), &input).expect("write");
+    std::fs::write(
+        dir.path().join("other.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: other}\n",
+    )
+    .expect("write");
+    let warnings = |stderr: &str| -> Vec<String> {
+        stderr
+            .lines()
+            .filter(|l| l.contains("[emit/rewritten]"))
+            .map(str::to_owned)
+            .collect()
+    };
+    let (code, _, parts) = run(dir.path(), &["convert", "--check", "."]);
+    assert_eq!(code, 1, "{parts}");
+    let (_, _, whole) = run(
+        dir.path(),
+        &["convert", "--check", "--argocd", "argocd.yaml", "."],
+    );
+    let (_, _, diff) = run(dir.path(), &["diff", "."]);
+    assert_eq!(warnings(&parts).len(), 1, "{parts}");
+    assert_eq!(warnings(&parts), warnings(&whole));
+    assert_eq!(warnings(&parts), warnings(&diff));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("app.yaml")).expect("read"),
+        input,
+        "--check wrote"
+    );
+}
+
+/// A file without a line break after its last line: new keys go on lines of their own and
+/// the document is still edited (found on the corpus: it was written anew).
+#[test]
+fn a_last_line_without_a_line_break_is_edited() {
+    let input = "\
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec: {selector: {app: web}, ports: [{port: 80}]}
+---
+apiVersion: extensions/v1beta1
+kind: Deployment
+metadata:
+  name: web # the app
+spec:
+  template:
+    metadata:
+      labels:
+        app: web
+    spec:
+      containers:
+        - name: web
+          image: web:1";
+    let (written, stderr) = write_in_place(input);
+    assert!(!stderr.contains("emit/rewritten"), "{stderr}");
+    assert!(written.contains("  name: web # the app\n"), "{written}");
+    assert!(written.contains("          image: web:1\n"), "{written}");
+    assert!(written.contains("\nkind: Rollout\n"), "{written}");
+}
