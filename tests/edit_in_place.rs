@@ -406,3 +406,57 @@ spec:
     assert!(written.contains("          image: web:1\n"), "{written}");
     assert!(written.contains("\nkind: Rollout\n"), "{written}");
 }
+
+/// A file with `\r\n` line ends gets them on the lines written into it too.
+#[test]
+fn new_lines_end_as_the_files_do() {
+    let input = format!("{DEPLOYMENT}---\n{VIRTUAL_SERVICE}").replace('\n', "\r\n");
+    let (written, stderr) = write_in_place(&input);
+    assert!(!stderr.contains("emit/rewritten"), "{stderr}");
+    assert!(written.contains("kind: Rollout\r\n"), "{written:?}");
+    let bare = written
+        .match_indices('\n')
+        .filter(|(i, _)| !written[..*i].ends_with('\r'))
+        .count();
+    assert_eq!(
+        bare, 0,
+        "line feeds without a carriage return in {written:?}"
+    );
+    assert!(
+        written.contains("  replicas: 3 # morning peak\r\n"),
+        "{written:?}"
+    );
+}
+
+/// Tabs in values and before comments do not force a rewrite; one before a line's content
+/// (where columns count) does, and says so.
+#[test]
+fn tabs_force_a_rewrite_only_before_content() {
+    let input = format!("{DEPLOYMENT}---\n{VIRTUAL_SERVICE}")
+        .replace(
+            "        image: example/web:1 # bumped by CI\n",
+            "        image: example/web:1\t# bumped by CI\n",
+        )
+        .replace(
+            "    merge: \"<<\" # not a merge key\n",
+            "    merge: \"<<\" # not a merge key\n    tabbed: \"a\tb\"\n",
+        );
+    let (written, stderr) = write_in_place(&input);
+    assert!(!stderr.contains("emit/rewritten"), "{stderr}");
+    assert!(
+        written.contains("        image: example/web:1\t# bumped by CI\n"),
+        "{written}"
+    );
+    assert!(written.contains("    tabbed: \"a\tb\"\n"), "{written}");
+    // A block scalar's line may start with a tab after its indentation.
+    let input = input.replace(
+        "metadata:\n  name: web\nspec:\n  hosts:",
+        "metadata:\n  name: web\n  annotations:\n    note: |\n      first\n      \tsecond\nspec:\n  hosts:",
+    );
+    let (_, stderr) = write_in_place(&input);
+    assert!(
+        stderr.contains("[emit/rewritten] -w writes document 3")
+            && stderr.contains("has a tab before its content"),
+        "{stderr}"
+    );
+}

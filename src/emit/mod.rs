@@ -143,20 +143,48 @@ fn edited_file(
     mine: &[&Output],
 ) -> (String, Vec<Finding>) {
     let sequences = file_sequence_indent(source, documents, mine);
-    let lines = splice(source, documents, mine, Edits::Lines, sequences)
-        .filter(|spliced| reads_back_as(source, &spliced.text, mine));
-    if let Some(spliced) = lines {
-        return (spliced.text, spliced.rewritten);
-    }
-    let whole = splice(source, documents, mine, Edits::Documents, sequences)
-        .filter(|spliced| reads_back_as(source, &spliced.text, mine));
-    if let Some(spliced) = whole {
+    let crlf = ends_lines_with_crlf(&source.text);
+    let attempt = |edits| {
+        splice(source, documents, mine, edits, sequences)
+            .map(|spliced| Spliced {
+                text: line_ends(spliced.text, crlf),
+                ..spliced
+            })
+            .filter(|spliced| reads_back_as(source, &spliced.text, mine))
+    };
+    if let Some(spliced) = attempt(Edits::Lines).or_else(|| attempt(Edits::Documents)) {
         return (spliced.text, spliced.rewritten);
     }
     let values: Vec<&Value> = mine.iter().map(|o| &*o.value).collect();
     let mut text = String::new();
     yaml::write_stream_styled(&mut text, &values, sequences);
-    (text, whole_file_rewritten(source, documents, mine))
+    (
+        line_ends(text, crlf),
+        whole_file_rewritten(source, documents, mine),
+    )
+}
+
+/// Whether a text's first line ends with `\r\n`: then the lines written into it do too.
+fn ends_lines_with_crlf(text: &str) -> bool {
+    text.find('\n')
+        .is_some_and(|end| text[..end].ends_with('\r'))
+}
+
+/// `text` with every line feed that follows no carriage return given one, when `crlf`.
+fn line_ends(text: String, crlf: bool) -> String {
+    if !crlf {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len() + text.len() / 16);
+    let mut previous = '\0';
+    for c in text.chars() {
+        if c == '\n' && previous != '\r' {
+            out.push('\r');
+        }
+        out.push(c);
+        previous = c;
+    }
+    out
 }
 
 /// The warning for a file written anew as a whole.

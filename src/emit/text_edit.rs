@@ -27,7 +27,8 @@ pub enum Refusal {
     /// A layout the editor does not follow: a flow mapping, several keys on a line, keys out
     /// of the order they are read in, entries brought in by a merge key.
     Layout,
-    /// A tab on this line (1-based), which the column arithmetic cannot follow.
+    /// A tab before the content of this line (1-based), which the column arithmetic cannot
+    /// follow.
     Tab { line: usize },
     /// An anchor, alias or merge key on this line (1-based), in an entry the conversion
     /// replaces or removes.
@@ -41,7 +42,7 @@ impl fmt::Display for Refusal {
                 "its layout is one the editor does not follow (a flow mapping, several keys \
                  on one line, or keys brought in by a merge key)",
             ),
-            Refusal::Tab { line } => write!(f, "line {line} holds a tab"),
+            Refusal::Tab { line } => write!(f, "line {line} has a tab before its content"),
             Refusal::Tie { line, kind } => {
                 let what = match kind {
                     TieKind::Anchor => "an anchor (`&`)",
@@ -314,8 +315,14 @@ pub fn edit(
         return Err(Refusal::Layout);
     };
     let body = &lines[start..end];
-    if let Some(at) = body.iter().position(|l| l.contains('\t')) {
-        // Tabs break the column arithmetic.
+    // A tab before a line's content breaks the column arithmetic; one in a value or a
+    // comment does not.
+    let leading_tab = |l: &&str| {
+        l.chars()
+            .take_while(|c| matches!(c, ' ' | '\t' | '-'))
+            .any(|c| c == '\t')
+    };
+    if let Some(at) = body.iter().position(leading_tab) {
         return Err(Refusal::Tab {
             line: start + at + 1,
         });
