@@ -460,3 +460,45 @@ fn tabs_force_a_rewrite_only_before_content() {
         "{stderr}"
     );
 }
+
+/// A file indented by four columns gets new blocks indented by four.
+#[test]
+fn new_blocks_follow_the_files_indentation_width() {
+    let input = "\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+    name: web # the app
+spec:
+    selector:
+        matchLabels:
+            app: web
+    template:
+        metadata:
+            labels:
+                app: web
+        spec:
+            containers:
+                -   name: web
+                    image: example/web:1
+---
+apiVersion: v1
+kind: Service
+metadata:
+    name: web
+spec:
+    selector:
+        app: web
+    ports:
+        -   port: 80
+";
+    let (written, stderr) = write_in_place(input);
+    assert!(!stderr.contains("emit/rewritten"), "{stderr}");
+    for new in [
+        "    strategy:\n        canary:\n            canaryService: web-canary\n",
+        "    ports:\n        - port: 80\n---\napiVersion: argoproj.io/v1alpha1\n",
+        "metadata:\n    name: web-canary\nspec:\n    selector:\n        app: web\n",
+    ] {
+        assert!(written.contains(new), "{new:?} not in:\n{written}");
+    }
+}

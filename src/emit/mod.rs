@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use crate::convert::{Conversion, Origin, Output};
 use crate::finding::{Finding, Severity};
 use crate::load::{Document, Source};
-use yaml::SequenceIndent;
+use yaml::Layout;
 
 /// The output format of a stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -142,10 +142,10 @@ fn edited_file(
     documents: &[Document],
     mine: &[&Output],
 ) -> (String, Vec<Finding>) {
-    let sequences = file_sequence_indent(source, documents, mine);
+    let layout = file_layout(source, documents, mine);
     let crlf = ends_lines_with_crlf(&source.text);
     let attempt = |edits| {
-        splice(source, documents, mine, edits, sequences)
+        splice(source, documents, mine, edits, layout)
             .map(|spliced| Spliced {
                 text: line_ends(spliced.text, crlf),
                 ..spliced
@@ -157,7 +157,7 @@ fn edited_file(
     }
     let values: Vec<&Value> = mine.iter().map(|o| &*o.value).collect();
     let mut text = String::new();
-    yaml::write_stream_styled(&mut text, &values, sequences);
+    yaml::write_stream_styled(&mut text, &values, layout);
     (
         line_ends(text, crlf),
         whole_file_rewritten(source, documents, mine),
@@ -247,21 +247,30 @@ fn document_rewritten(document: &Document, lines: (usize, usize), why: &str) -> 
     )
 }
 
-/// The sequence style new text in `source` follows: that of the first of its documents that
-/// has a block sequence under a key; indented when none has.
-fn file_sequence_indent(
-    source: &Source,
-    documents: &[Document],
-    mine: &[&Output],
-) -> SequenceIndent {
+/// The indentation new text in `source` follows: that of the first of its documents that
+/// shows one (for mappings and for sequences apart), else this writer's own.
+fn file_layout(source: &Source, documents: &[Document], mine: &[&Output]) -> Layout {
     let lines: Vec<&str> = source.text.split('\n').collect();
-    mine.iter()
-        .filter_map(|o| match o.origin {
-            Origin::Input { document, .. } => documents.get(document),
-            Origin::Added { .. } => None,
-        })
-        .find_map(|document| text_edit::sequence_indent(&lines, &document.spans))
-        .unwrap_or_default()
+    let mut found = (None, None);
+    for document in mine.iter().filter_map(|o| match o.origin {
+        Origin::Input { document, .. } => documents.get(document),
+        Origin::Added { .. } => None,
+    }) {
+        let (mapping, sequence) = text_edit::layout_of(&lines, &document.spans);
+        found = (found.0.or(mapping), found.1.or(sequence));
+        if found.0.is_some() && found.1.is_some() {
+            break;
+        }
+    }
+    with_defaults(found, Layout::DEFAULT)
+}
+
+/// `found` where it says something, `defaults` where not.
+fn with_defaults(found: (Option<usize>, Option<usize>), defaults: Layout) -> Layout {
+    Layout {
+        mapping: found.0.unwrap_or(defaults.mapping),
+        sequence: found.1.unwrap_or(defaults.sequence),
+    }
 }
 
 /// Whether `text`, read as the file `source` is, gives exactly the `outputs`' values, keys in
@@ -314,8 +323,8 @@ struct Spliced {
     rewritten: Vec<Finding>,
 }
 
-/// Rebuilds a file's text keeping the exact text of unchanged documents, new text laid out as
-/// `sequences` says. `None` when the file cannot be cut into one chunk per document
+/// Rebuilds a file's text keeping the exact text of unchanged documents, new text indented as
+/// `layout` says. `None` when the file cannot be cut into one chunk per document
 /// (directives, `...` markers, `kind: List` items, documents that start on their `---` line,
 /// a carriage return that is not part of a line end), in which case the caller writes it anew.
 fn splice(
@@ -323,7 +332,7 @@ fn splice(
     documents: &[Document],
     outputs: &[&Output],
     edits: Edits,
-    sequences: SequenceIndent,
+    layout: Layout,
 ) -> Option<Spliced> {
     // A carriage return not followed by a line feed ends a line for YAML readers, not for
     // the line arithmetic below.
@@ -393,7 +402,7 @@ fn splice(
                         &document.spans,
                         &document.value,
                         value,
-                        text_edit::sequence_indent(&lines, &document.spans).unwrap_or(sequences),
+                        with_defaults(text_edit::layout_of(&lines, &document.spans), layout),
                     )
                     .map_err(|refusal| refusal.to_string()),
                     Edits::Documents => Err("the file's line edits did not read back as the \
@@ -411,7 +420,7 @@ fn splice(
                             (content + 1, body_end.max(content + 1)),
                             &why,
                         ));
-                        yaml::write_document_styled(&mut out, value, sequences);
+                        yaml::write_document_styled(&mut out, value, layout);
                         // The comments after the document's last line stay.
                         out.push_str(&lines[body_end..end].concat());
                     }
@@ -424,7 +433,7 @@ fn splice(
                 out.push('\n');
             }
             out.push_str("---\n");
-            yaml::write_document_styled(&mut out, value, sequences);
+            yaml::write_document_styled(&mut out, value, layout);
         }
     }
     Some(Spliced {
@@ -464,25 +473,24 @@ mod tests {
     }
 
     #[test]
-    fn the_file_style_is_that_of_its_first_block_sequence() {
+    fn the_layout_is_that_of_the_first_blocks_under_keys() {
         let lines = |text: &'static str| text.split('\n').collect::<Vec<_>>();
         let spans = |text: &str| {
             crate::load::yaml::parse_stream(text, &crate::load::Limits::default()).unwrap()[0]
                 .spans
                 .clone()
         };
-        for (text, style) in [
-            ("a: [x]\nb:\n- y\n", Some(SequenceIndent::Flush)),
-            (
-                "a:\n  b:\n    - y\nc:\n- z\n",
-                Some(SequenceIndent::Indented),
-            ),
-            ("- a:\n  - y\n", Some(SequenceIndent::Flush)),
-            ("a: {b: [x]}\nc: |\n  - text\n", None),
+        for (text, layout) in [
+            ("a: [x]\nb:\n- y\n", (None, Some(0))),
+            ("a:\n  b:\n    - y\nc:\n- z\n", (Some(2), Some(2))),
+            ("- a:\n  - y\n", (None, Some(0))),
+            ("a:\n    b:\n        - y\n", (Some(4), Some(4))),
+            ("a:\n    b:\n    - y\n", (Some(4), Some(0))),
+            ("a: {b: [x]}\nc: |\n  - text\n", (None, None)),
         ] {
             assert_eq!(
-                text_edit::sequence_indent(&lines(text), &spans(text)),
-                style,
+                text_edit::layout_of(&lines(text), &spans(text)),
+                layout,
                 "{text}"
             );
         }

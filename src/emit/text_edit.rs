@@ -8,7 +8,7 @@
 //! written in a style this cannot follow (flow collections, several keys on a line), the
 //! caller writes the whole document anew and says why ([`Refusal`]).
 //!
-//! New text follows the file's sequence style ([`SequenceIndent`]). Anchors, aliases and merge
+//! New text follows the file's indentation ([`Layout`]). Anchors, aliases and merge
 //! keys are found with the parser's events, so `&`, `*` and `<<` inside strings and comments
 //! change nothing; real ones stop an edit only when an entry that holds one is replaced or
 //! removed (its text would go, and what refers to it with it).
@@ -17,7 +17,7 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
-use super::yaml::{self, SequenceIndent};
+use super::yaml::{self, Layout};
 use crate::load::SpanTree;
 use crate::load::yaml::TieKind;
 
@@ -70,8 +70,8 @@ struct Text<'a> {
     lines: &'a [&'a str],
     /// One past the last line of the document (0-based).
     end: usize,
-    /// How new sequences under keys are laid out.
-    sequences: SequenceIndent,
+    /// How new blocks under keys are indented.
+    layout: Layout,
 }
 
 impl Text<'_> {
@@ -98,12 +98,12 @@ fn entry_text(
     value: &Value,
     indent: usize,
     first_prefix: Option<&str>,
-    sequences: SequenceIndent,
+    layout: Layout,
 ) -> String {
     let mut map = Map::new();
     map.insert(key.to_owned(), value.clone());
     let mut body = String::new();
-    yaml::write_document_styled(&mut body, &Value::Object(map), sequences);
+    yaml::write_document_styled(&mut body, &Value::Object(map), layout);
     let pad = " ".repeat(indent);
     let mut out = String::new();
     for (i, line) in body.split_inclusive('\n').enumerate() {
@@ -219,7 +219,7 @@ fn edit_mapping(
                             new,
                             column - 1,
                             prefix_of(i).as_deref(),
-                            text.sequences,
+                            text.layout,
                         ),
                     }),
                 }
@@ -249,7 +249,7 @@ fn edit_mapping(
                     let line = text.lines[starts[0]];
                     let rest: String = line.chars().skip(column - 1).collect();
                     let mut replaced =
-                        entry_text(key, value, column - 1, Some(&prefix), text.sequences);
+                        entry_text(key, value, column - 1, Some(&prefix), text.layout);
                     replaced.push_str(&" ".repeat(column - 1));
                     replaced.push_str(&rest);
                     edits.push(Edit {
@@ -266,7 +266,7 @@ fn edit_mapping(
         edits.push(Edit {
             start: line,
             end: line,
-            text: entry_text(key, value, column - 1, None, text.sequences),
+            text: entry_text(key, value, column - 1, None, text.layout),
         });
         at = Some(line);
     }
@@ -298,7 +298,7 @@ fn edit_sequence(
 }
 
 /// The new text of the lines `lines[start..end]` holding a document whose value was
-/// `before` (at `spans`) and must become `after`, new sequences laid out as `sequences`;
+/// `before` (at `spans`) and must become `after`, new blocks indented as `layout` says;
 /// `Err` when it must be written anew, saying why.
 pub fn edit(
     lines: &[&str],
@@ -307,7 +307,7 @@ pub fn edit(
     spans: &SpanTree,
     before: &Value,
     after: &Value,
-    sequences: SequenceIndent,
+    layout: Layout,
 ) -> Result<String, Refusal> {
     let (SpanTree::Mapping(_, entries), Value::Object(old), Value::Object(new)) =
         (spans, before, after)
@@ -337,11 +337,7 @@ pub fn edit(
     } else {
         Vec::new()
     };
-    let text = Text {
-        lines,
-        end,
-        sequences,
-    };
+    let text = Text { lines, end, layout };
     let mut edits = Vec::new();
     edit_mapping(&text, entries, old, new, end, &mut edits).ok_or(Refusal::Layout)?;
     edits.sort_by_key(|e| (e.start, e.end));
@@ -378,33 +374,60 @@ pub fn edit(
     Ok(out)
 }
 
-/// The sequence style of a document: where the dash of its first block sequence under a key
-/// stands, at the key's column or indented; `None` when it has no such sequence.
-pub fn sequence_indent(lines: &[&str], spans: &SpanTree) -> Option<SequenceIndent> {
-    let SpanTree::Mapping(_, entries) = spans else {
-        if let SpanTree::Sequence(_, items) = spans {
-            return items.iter().find_map(|item| sequence_indent(lines, item));
+/// The indentation a document's text shows: how far the first block mapping under a key is
+/// indented from it, and the dashes of the first block sequence under a key (`None` where
+/// the document has no such block).
+pub fn layout_of(lines: &[&str], spans: &SpanTree) -> (Option<usize>, Option<usize>) {
+    let mut found = (None, None);
+    find_layout(lines, spans, &mut found);
+    found
+}
+
+fn find_layout(lines: &[&str], spans: &SpanTree, found: &mut (Option<usize>, Option<usize>)) {
+    if found.0.is_some() && found.1.is_some() {
+        return;
+    }
+    let entries = match spans {
+        SpanTree::Mapping(_, entries) => entries,
+        SpanTree::Sequence(_, items) => {
+            for item in items {
+                find_layout(lines, item, found);
+            }
+            return;
         }
-        return None;
+        SpanTree::Scalar(_) => return,
     };
     for (_, key, value) in entries {
-        if let SpanTree::Sequence(_, items) = value
-            && let Some(first) = items.first()
-            && first.position().line > key.line
+        let first = match value {
+            SpanTree::Mapping(_, children) => children.first().map(|(_, p, _)| *p),
+            SpanTree::Sequence(_, items) => items.first().map(SpanTree::position),
+            SpanTree::Scalar(_) => None,
+        };
+        // Only blocks that start on a line of their own, at or right of the key.
+        if let Some(first) = first.filter(|f| f.line > key.line)
+            && let Some(line) = lines.get(first.line - 1)
         {
-            let line = lines.get(first.position().line - 1)?;
-            let dash = line.len() - line.trim_start_matches(' ').len() + 1;
-            if line[dash - 1..].starts_with('-') && dash >= key.column {
-                return Some(if dash == key.column {
-                    SequenceIndent::Flush
-                } else {
-                    SequenceIndent::Indented
-                });
+            let lead = line.len() - line.trim_start_matches(' ').len();
+            match value {
+                SpanTree::Mapping(..) if found.0.is_none() && first.column > key.column => {
+                    let offset = first.column - key.column;
+                    if lead + 1 == first.column && (1..=9).contains(&offset) {
+                        found.0 = Some(offset);
+                    }
+                }
+                SpanTree::Sequence(..)
+                    if found.1.is_none()
+                        && line[lead..].starts_with('-')
+                        && lead + 1 >= key.column =>
+                {
+                    let offset = lead + 1 - key.column;
+                    if offset <= 9 {
+                        found.1 = Some(offset);
+                    }
+                }
+                _ => {}
             }
         }
-        if let Some(found) = sequence_indent(lines, value) {
-            return Some(found);
-        }
+        find_layout(lines, value, found);
     }
-    None
 }
