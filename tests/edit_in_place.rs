@@ -258,8 +258,8 @@ fn a_document_written_anew_is_named_in_a_warning() {
     let (written, stderr) = write_in_place(&input);
     assert!(
         stderr.contains(
-            "app.yaml:36:1: warning: VirtualService/web [emit/rewritten] -w writes document 3 \
-             (lines 36-51) anew instead of editing it: line 48 holds an anchor (`&`) in an \
+            "app.yaml:36:1: warning: VirtualService/web [emit/rewritten] document 3 (lines \
+             36-51) is written anew instead of edited: line 48 holds an anchor (`&`) in an \
              entry the conversion replaces; the comments in those lines are lost"
         ),
         "{stderr}"
@@ -326,8 +326,8 @@ items:
     let (_, stderr) = write_in_place(input);
     assert!(
         stderr.contains(
-            "app.yaml:1:1: warning: Deployment/web [emit/rewritten] -w writes the whole file \
-             anew (lines 1-16) instead of editing it"
+            "app.yaml:1:1: warning: Deployment/web [emit/rewritten] the whole file (lines \
+             1-16) is written anew instead of edited"
         ),
         "{stderr}"
     );
@@ -455,7 +455,7 @@ fn tabs_force_a_rewrite_only_before_content() {
     );
     let (_, stderr) = write_in_place(&input);
     assert!(
-        stderr.contains("[emit/rewritten] -w writes document 3")
+        stderr.contains("[emit/rewritten] document 3 ")
             && stderr.contains("has a tab before its content"),
         "{stderr}"
     );

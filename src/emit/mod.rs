@@ -209,7 +209,7 @@ fn whole_file_rewritten(source: &Source, documents: &[Document], mine: &[&Output
         rule: REWRITTEN,
         resource,
         message: format!(
-            "-w writes the whole file anew (lines 1-{lines}) instead of editing it: it cannot \
+            "the whole file (lines 1-{lines}) is written anew instead of edited: it cannot \
              be cut into one piece per document (a `%` directive, a `...` marker, a `kind: \
              List`, a document that starts on its `---` line, or a lone carriage return), or \
              its edited text did not read back as the converted documents; every comment in \
@@ -236,14 +236,14 @@ fn document_rewritten(document: &Document, lines: (usize, usize), why: &str) -> 
         Severity::Warning,
         REWRITTEN,
         format!(
-            "-w writes document {} (lines {first}-{last}) anew instead of editing it: {why}; \
+            "document {} (lines {first}-{last}) is written anew instead of edited: {why}; \
              the comments in those lines are lost",
             document.index + 1
         ),
     )
     .with_hint(
         "review the change (rolloutify diff) and put back the comments you need; without what \
-         this names, -w edits the document in place and keeps them",
+         this names, the document is edited in place and keeps them",
     )
 }
 
