@@ -502,3 +502,25 @@ spec:
         assert!(written.contains(new), "{new:?} not in:\n{written}");
     }
 }
+
+/// Lines of a block scalar that look like comments or blank lines belong to it: a new key
+/// goes after them, and the document is still edited.
+#[test]
+fn block_scalar_lines_that_look_like_comments_stay_in_their_scalar() {
+    let input = format!("{DEPLOYMENT}---\n{VIRTUAL_SERVICE}").replace(
+        "kind: VirtualService\nmetadata:\n  name: web\n",
+        "kind: VirtualService\nmetadata:\n  name: web\n  annotations:\n    note: |+\n      first\n      # not a comment\n\n",
+    );
+    let (written, stderr) = write_in_place(&input);
+    assert!(!stderr.contains("emit/rewritten"), "{stderr}");
+    assert!(
+        written.contains(
+            "    note: |+\n      first\n      # not a comment\n\n    rolloutify.io/rollout: web\n"
+        ),
+        "{written}"
+    );
+    assert!(
+        written.contains("  hosts: [\"*\"] # every host\n"),
+        "{written}"
+    );
+}

@@ -135,8 +135,9 @@ pub fn render_files(
 
 /// The new text of a file some of whose documents change, and a warning for each part of it
 /// written anew. An edited file must read back as exactly the converted documents. When the
-/// line edits do not, the changed documents are written anew in place; when that does not
-/// either (or the file cannot be cut into documents), the whole file is written anew.
+/// line edits do not, the documents whose edited text alone does not are written anew in
+/// place; failing that every changed document; when that does not either (or the file
+/// cannot be cut into documents), the whole file is written anew.
 fn edited_file(
     source: &Source,
     documents: &[Document],
@@ -152,7 +153,10 @@ fn edited_file(
             })
             .filter(|spliced| reads_back_as(source, &spliced.text, mine))
     };
-    if let Some(spliced) = attempt(Edits::Lines).or_else(|| attempt(Edits::Documents)) {
+    if let Some(spliced) = attempt(Edits::Lines)
+        .or_else(|| attempt(Edits::Checked))
+        .or_else(|| attempt(Edits::Documents))
+    {
         return (spliced.text, spliced.rewritten);
     }
     let values: Vec<&Value> = mine.iter().map(|o| &*o.value).collect();
@@ -292,6 +296,17 @@ fn reads_back_as(source: &Source, text: &str, outputs: &[&Output]) -> bool {
     }
 }
 
+/// Whether the text of one document reads as `value`, keys in order.
+fn reads_alone_as(text: &str, value: &Value) -> bool {
+    match crate::load::yaml::parse_stream(text, &crate::load::Limits::default()) {
+        Ok(documents) => match documents.as_slice() {
+            [document] => in_order(&document.value, value),
+            _ => false,
+        },
+        Err(_) => false,
+    }
+}
+
 /// Equal values whose mappings also hold their keys in one order (`==` ignores the order).
 fn in_order(a: &Value, b: &Value) -> bool {
     match (a, b) {
@@ -313,6 +328,9 @@ fn in_order(a: &Value, b: &Value) -> bool {
 enum Edits {
     /// Only the entries that changed, keeping the document's other lines.
     Lines,
+    /// As `Lines`, but a document whose edited text alone does not read back as its
+    /// converted value is written anew (when the file as a whole did not read back).
+    Checked,
     /// The whole document, written anew.
     Documents,
 }
@@ -393,9 +411,10 @@ fn splice(
             Some((content, document, value)) => {
                 out.push_str(&lines[start..content].concat());
                 // Keep the document's own lines where the conversion leaves them alone.
-                let body_end = text_end(&lines, content, end);
+                let tail = text_edit::block_scalar_tail(&lines, &document.spans);
+                let body_end = text_edit::content_end(&lines, content, end, tail);
                 let edited = match edits {
-                    Edits::Lines => text_edit::edit(
+                    Edits::Lines | Edits::Checked => text_edit::edit(
                         &lines,
                         content,
                         body_end,
@@ -404,7 +423,15 @@ fn splice(
                         value,
                         with_defaults(text_edit::layout_of(&lines, &document.spans), layout),
                     )
-                    .map_err(|refusal| refusal.to_string()),
+                    .map_err(|refusal| refusal.to_string())
+                    .and_then(|edited| {
+                        if edits == Edits::Checked && !reads_alone_as(&edited, value) {
+                            return Err("its edited text did not read back as the converted \
+                                        document"
+                                .to_owned());
+                        }
+                        Ok(edited)
+                    }),
                     Edits::Documents => Err("the file's line edits did not read back as the \
                                              converted documents"
                         .to_owned()),
@@ -440,20 +467,6 @@ fn splice(
         text: out,
         rewritten,
     })
-}
-
-/// One past the last line of a chunk that holds content (not blank, not a comment).
-fn text_end(lines: &[&str], start: usize, end: usize) -> usize {
-    let mut last = end;
-    while last > start {
-        let line = lines[last - 1].trim();
-        if line.is_empty() || line.starts_with('#') {
-            last -= 1;
-        } else {
-            break;
-        }
-    }
-    last
 }
 
 #[cfg(test)]
@@ -494,5 +507,51 @@ mod tests {
                 "{text}"
             );
         }
+    }
+
+    #[test]
+    fn block_scalars_keep_their_lines_that_look_like_comments() {
+        let text = "\
+a:
+  script: |
+    run
+    # part of the script
+
+  # about b
+b:
+  - x
+  - >-
+    folded
+    # folded too
+# about c
+c: 1
+";
+        let lines: Vec<&str> = text.split_inclusive('\n').collect();
+        let docs = crate::load::yaml::parse_stream(text, &crate::load::Limits::default()).unwrap();
+        let crate::load::SpanTree::Mapping(_, entries) = &docs[0].spans else {
+            panic!("a mapping");
+        };
+        let tail = |i: usize| text_edit::block_scalar_tail(&lines, &entries[i].2);
+        assert_eq!(tail(0), Some(4));
+        assert_eq!(tail(1), Some(4));
+        assert_eq!(tail(2), None);
+        // `a` runs through its script's last line, not the comment about `b`.
+        assert_eq!(text_edit::content_end(&lines, 1, 6, tail(0)), 5);
+        assert_eq!(text_edit::content_end(&lines, 1, 6, None), 3);
+        assert_eq!(text_edit::content_end(&lines, 7, 12, tail(1)), 11);
+    }
+
+    #[test]
+    fn a_document_alone_reads_back_in_order() {
+        assert!(reads_alone_as(
+            "a: 1\nb: [x]\n",
+            &json!({"a": 1, "b": ["x"]})
+        ));
+        assert!(!reads_alone_as(
+            "b: [x]\na: 1\n",
+            &json!({"a": 1, "b": ["x"]})
+        ));
+        assert!(!reads_alone_as("a: 1\n---\nb: 2\n", &json!({"a": 1})));
+        assert!(!reads_alone_as("a: [\n", &json!({"a": 1})));
     }
 }

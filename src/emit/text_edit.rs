@@ -75,20 +75,81 @@ struct Text<'a> {
 }
 
 impl Text<'_> {
-    /// The last line of a block that starts at `start` and runs until `limit`: trailing blank
-    /// and comment lines belong to what follows (a comment above a key stays with it).
-    fn block_end(&self, start: usize, limit: usize) -> usize {
-        let mut end = limit.min(self.end);
-        while end > start + 1 {
-            let line = self.lines[end - 1].trim();
-            if line.is_empty() || line.starts_with('#') {
-                end -= 1;
-            } else {
-                break;
-            }
-        }
-        end
+    /// The last line of a block that starts at `start` and runs until `limit`, `tail` as
+    /// [`content_end`] takes it.
+    fn block_end(&self, start: usize, limit: usize, tail: Option<usize>) -> usize {
+        content_end(self.lines, start + 1, limit.min(self.end), tail)
     }
+}
+
+/// One past the last line of `lines[start..limit]` that belongs to the block there: trailing
+/// blank and comment lines belong to what follows (a comment above a key stays with it),
+/// except when the block ends with a block scalar (`tail`: the indentation of its content),
+/// whose lines may look blank or like comments: then only comments indented less than its
+/// content are left out.
+pub fn content_end(lines: &[&str], start: usize, limit: usize, tail: Option<usize>) -> usize {
+    let mut end = limit;
+    while end > start {
+        let line = lines[end - 1];
+        let text = line.trim();
+        let comment_or_blank = text.is_empty() || text.starts_with('#');
+        let outside = match tail {
+            None => comment_or_blank,
+            Some(indent) => text.starts_with('#') && line.len() - line.trim_start().len() < indent,
+        };
+        if outside {
+            end -= 1;
+        } else {
+            break;
+        }
+    }
+    end
+}
+
+/// The indentation of the content of the last node written in `tree` when that is a block
+/// scalar (`|` or `>`); `None` otherwise.
+pub fn block_scalar_tail(lines: &[&str], tree: &SpanTree) -> Option<usize> {
+    let mut node = tree;
+    loop {
+        node = match node {
+            SpanTree::Mapping(_, entries) => &entries.iter().max_by_key(|(_, p, _)| *p)?.2,
+            SpanTree::Sequence(_, items) => items.iter().max_by_key(|i| i.position())?,
+            SpanTree::Scalar(position) => return block_scalar_indent(lines, *position),
+        };
+    }
+}
+
+/// The indentation of a block scalar's content when the scalar at `position` is one: the
+/// parser puts it at its indicator, or at its first line of content when the indicator ends
+/// the line before (`key: |`, `- >-`, `note: |2 # comment`).
+fn block_scalar_indent(lines: &[&str], position: crate::load::Position) -> Option<usize> {
+    let indent = |line: &str| line.len() - line.trim_start_matches(' ').len();
+    let index = position.line.checked_sub(1)?;
+    let line = lines.get(index)?;
+    let mut before = line.chars().take(position.column.saturating_sub(1));
+    match line.chars().nth(position.column.saturating_sub(1)) {
+        // The content starts on the first line after the indicator that is not blank.
+        Some('|' | '>') => {
+            return lines[index + 1..]
+                .iter()
+                .find(|l| !l.trim().is_empty())
+                .map(|l| indent(l));
+        }
+        _ if !before.all(|c| c == ' ') => return None,
+        _ => {}
+    }
+    let indicator_line = lines[..index].iter().rev().find(|l| !l.trim().is_empty())?;
+    let text = indicator_line
+        .split(" #")
+        .next()
+        .unwrap_or_default()
+        .trim_end();
+    let last = text.rsplit(' ').next()?;
+    let indicator = last.starts_with(['|', '>'])
+        && last[1..]
+            .chars()
+            .all(|c| matches!(c, '+' | '-' | '1'..='9'));
+    indicator.then(|| indent(line))
 }
 
 /// `key: value` written at `indent` columns, the first line starting with `first_prefix`
@@ -154,7 +215,8 @@ fn edit_mapping(
     }
     let block = |i: usize| {
         let next = starts.get(i + 1).copied().unwrap_or(limit);
-        (starts[i], text.block_end(starts[i], next))
+        let tail = block_scalar_tail(text.lines, &spans[i].2);
+        (starts[i], text.block_end(starts[i], next, tail))
     };
     let prefix_of = |i: usize| -> Option<String> {
         let line = text.lines[starts[i]];
