@@ -237,10 +237,56 @@ fn assert_flush(text: &str) {
     }
 }
 
-/// An anchor in an entry the conversion replaces: the document is written anew, and a
-/// warning at default verbosity names the file, the document, its lines and the loss.
+/// The app with an anchor in the Deployment's `strategy`, which the conversion replaces, and
+/// an alias to it in the pod template, which it keeps.
+fn anchored_in_a_replaced_entry() -> String {
+    let deployment = DEPLOYMENT
+        .replace(
+            "  replicas: 3 # morning peak\n",
+            "  replicas: 3 # morning peak\n  strategy:\n    rollingUpdate:\n      maxSurge: &surge 25%\n",
+        )
+        .replace(
+            "        image: example/web:1 # bumped by CI\n",
+            "        image: example/web:1 # bumped by CI\n        env:\n        - name: SURGE\n          value: *surge\n",
+        );
+    format!("{deployment}---\n{VIRTUAL_SERVICE}")
+}
+
+/// An anchor in an entry the conversion replaces, with an alias left elsewhere: the document
+/// is written anew, and a warning at default verbosity names the file, the document, its
+/// lines, why, and the loss.
 #[test]
 fn a_document_written_anew_is_named_in_a_warning() {
+    let input = anchored_in_a_replaced_entry();
+    let (written, stderr) = write_in_place(&input);
+    assert!(
+        stderr.contains(
+            "app.yaml:1:1: warning: Deployment/web [emit/rewritten] document 1 (lines 1-29) \
+             is written anew instead of edited: line 13 holds an anchor (`&`) in an entry the \
+             conversion replaces, and the alias (`*`) at line 27 refers to it; the comments \
+             in those lines are lost"
+        ),
+        "{stderr}"
+    );
+    assert!(stderr.contains("hint: review the change"), "{stderr}");
+    // The other documents are still edited, and keep their comments.
+    assert!(written.contains("---\n# the front door\n"), "{written}");
+    assert!(
+        written.contains("  hosts: [\"*\"] # every host\n"),
+        "{written}"
+    );
+    // -q silences it, as every warning.
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("app.yaml"), &input).expect("write");
+    let (code, _, quiet) = run(dir.path(), &["convert", "-q", "-w", "app.yaml"]);
+    assert_eq!(code, 0);
+    assert!(!quiet.contains("emit/rewritten"), "{quiet}");
+}
+
+/// An anchor and its alias both in entries the conversion replaces: the new text expands the
+/// alias, and the document is still edited.
+#[test]
+fn aliases_in_replaced_entries_are_expanded() {
     let input = format!("{DEPLOYMENT}---\n{VIRTUAL_SERVICE}").replace(
         "    route:
     - destination:
@@ -252,31 +298,29 @@ fn a_document_written_anew_is_named_in_a_warning() {
         "    route: &to-web
     - destination:
         host: web
-  - route: *to-web # the same
+  - match:
+    - uri:
+        prefix: /v2 # the next api
+    route: *to-web # the same
 ",
     );
     let (written, stderr) = write_in_place(&input);
+    assert!(!stderr.contains("emit/rewritten"), "{stderr}");
     assert!(
-        stderr.contains(
-            "app.yaml:36:1: warning: VirtualService/web [emit/rewritten] document 3 (lines \
-             36-51) is written anew instead of edited: line 48 holds an anchor (`&`) in an \
-             entry the conversion replaces; the comments in those lines are lost"
-        ),
-        "{stderr}"
-    );
-    assert!(stderr.contains("hint: review the change"), "{stderr}");
-    // The other documents are still edited, and the comment before the document stays.
-    assert!(
-        written.contains("  replicas: 3 # morning peak\n"),
+        written.contains("  - name: primary-2\n    match:\n    - uri:\n        prefix: /v2 # the next api\n    route:\n    - destination:\n        host: web-stable\n"),
         "{written}"
     );
-    assert!(written.contains("---\n# the front door\n"), "{written}");
-    // -q silences it, as every warning.
-    let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::write(dir.path().join("app.yaml"), &input).expect("write");
-    let (code, _, quiet) = run(dir.path(), &["convert", "-q", "-w", "app.yaml"]);
-    assert_eq!(code, 0);
-    assert!(!quiet.contains("emit/rewritten"), "{quiet}");
+    for kept in [
+        "  hosts: [\"*\"] # every host\n",
+        "  - gw # the public gateway\n",
+        "        prefix: /api # api traffic\n",
+    ] {
+        assert!(written.contains(kept), "lost {kept:?}:\n{written}");
+    }
+    assert!(
+        !written.contains('&') || written.contains("sslmode=require&"),
+        "{written}"
+    );
 }
 
 /// Anchors and aliases outside the entries the conversion replaces do not stop the edit.
@@ -338,15 +382,7 @@ items:
 #[test]
 fn diff_and_check_warn_too_in_parts_as_in_the_whole_run() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let input = format!("{DEPLOYMENT}---\n{VIRTUAL_SERVICE}")
-        .replace(
-            "    route:\n    - destination:\n        host: web\n",
-            "    route: &r\n    - destination:\n        host: web\n",
-        )
-        .replace(
-            "  - route: # legacy\n    - destination:\n        host: legacy # the old app\n",
-            "  - route: *r\n",
-        );
+    let input = anchored_in_a_replaced_entry();
     std::fs::write(dir.path().join("app.yaml"), &input).expect("write");
     std::fs::write(
         dir.path().join("other.yaml"),

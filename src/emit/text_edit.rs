@@ -10,8 +10,9 @@
 //!
 //! New text follows the file's indentation ([`Layout`]). Anchors, aliases and merge
 //! keys are found with the parser's events, so `&`, `*` and `<<` inside strings and comments
-//! change nothing; real ones stop an edit only when an entry that holds one is replaced or
-//! removed (its text would go, and what refers to it with it).
+//! change nothing; new text expands the aliases and merge keys of an entry it replaces, and a
+//! real anchor stops the edit only when an entry it replaces holds it and an alias elsewhere
+//! refers to it.
 
 use std::fmt;
 
@@ -19,7 +20,7 @@ use serde_json::{Map, Value};
 
 use super::yaml::{self, Layout};
 use crate::load::SpanTree;
-use crate::load::yaml::TieKind;
+use crate::load::yaml::{Tie, TieKind};
 
 /// Why a changed document cannot be edited in place and is written anew.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,9 +31,9 @@ pub enum Refusal {
     /// A tab before the content of this line (1-based), which the column arithmetic cannot
     /// follow.
     Tab { line: usize },
-    /// An anchor, alias or merge key on this line (1-based), in an entry the conversion
-    /// replaces or removes.
-    Tie { line: usize, kind: TieKind },
+    /// An anchor on this line (1-based), in an entry the conversion replaces or removes,
+    /// that an alias on a line it keeps refers to.
+    Tie { line: usize, alias: usize },
 }
 
 impl fmt::Display for Refusal {
@@ -43,17 +44,11 @@ impl fmt::Display for Refusal {
                  on one line, or keys brought in by a merge key)",
             ),
             Refusal::Tab { line } => write!(f, "line {line} has a tab before its content"),
-            Refusal::Tie { line, kind } => {
-                let what = match kind {
-                    TieKind::Anchor => "an anchor (`&`)",
-                    TieKind::Alias => "an alias (`*`)",
-                    TieKind::Merge => "a merge key (`<<`)",
-                };
-                write!(
-                    f,
-                    "line {line} holds {what} in an entry the conversion replaces"
-                )
-            }
+            Refusal::Tie { line, alias } => write!(
+                f,
+                "line {line} holds an anchor (`&`) in an entry the conversion replaces, and \
+                 the alias (`*`) at line {alias} refers to it"
+            ),
         }
     }
 }
@@ -403,13 +398,24 @@ pub fn edit(
     let mut edits = Vec::new();
     edit_mapping(&text, entries, old, new, end, &mut edits).ok_or(Refusal::Layout)?;
     edits.sort_by_key(|e| (e.start, e.end));
-    for tie in &ties {
-        // 0-based, in the file.
-        let line = start + tie.position.line - 1;
-        if edits.iter().any(|e| (e.start..e.end).contains(&line)) {
+    // New text expands the aliases and merge keys of the entries it replaces; an anchor it
+    // removes must leave no alias behind.
+    let line_of = |tie: &Tie| start + tie.position.line - 1;
+    let replaced = |tie: &Tie| {
+        let line = line_of(tie);
+        edits.iter().any(|e| (e.start..e.end).contains(&line))
+    };
+    for anchor in ties
+        .iter()
+        .filter(|t| t.kind == TieKind::Anchor && replaced(t))
+    {
+        if let Some(alias) = ties
+            .iter()
+            .find(|t| t.kind == TieKind::Alias && t.id == anchor.id && !replaced(t))
+        {
             return Err(Refusal::Tie {
-                line: line + 1,
-                kind: tie.kind,
+                line: line_of(anchor) + 1,
+                alias: line_of(alias) + 1,
             });
         }
     }

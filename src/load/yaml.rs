@@ -450,6 +450,9 @@ pub enum TieKind {
 pub struct Tie {
     pub kind: TieKind,
     pub position: Position,
+    /// The anchor an anchor or alias stands for: an alias has the id of the anchor it refers
+    /// to (0 for a merge key).
+    pub id: usize,
 }
 
 /// The anchors, aliases and merge keys of `text`, in the order the parser meets them, as the
@@ -464,24 +467,24 @@ pub fn ties(text: &str) -> Result<Vec<Tie>, YamlError> {
         let (event, span) = event?;
         let position = position_of(&span);
         let is_key = open.last() == Some(&true) && next_is_key.last() == Some(&true);
-        let mut tie = |kind| ties.push(Tie { kind, position });
+        let mut tie = |kind, id| ties.push(Tie { kind, position, id });
         let done = match event {
             Event::Scalar(value, style, anchor, _) => {
                 if anchor != 0 {
-                    tie(TieKind::Anchor);
+                    tie(TieKind::Anchor, anchor);
                 }
                 if is_key && style == ScalarStyle::Plain && value == "<<" {
-                    tie(TieKind::Merge);
+                    tie(TieKind::Merge, 0);
                 }
                 true
             }
-            Event::Alias(_) => {
-                tie(TieKind::Alias);
+            Event::Alias(id) => {
+                tie(TieKind::Alias, id);
                 true
             }
             Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
                 if anchor != 0 {
-                    tie(TieKind::Anchor);
+                    tie(TieKind::Anchor, anchor);
                 }
                 open.push(matches!(event, Event::MappingStart(..)));
                 next_is_key.push(true);
@@ -589,8 +592,13 @@ derived:
   w: 3
 list: [&one 1, *one]
 ";
-        let found: Vec<(TieKind, usize)> = ties(text)
-            .unwrap()
+        let found = ties(text).unwrap();
+        // Each alias has the id of its anchor.
+        assert_eq!(found[1].id, found[0].id);
+        assert_eq!(found[3].id, found[0].id);
+        assert_eq!(found[5].id, found[4].id);
+        assert_ne!(found[4].id, found[0].id);
+        let found: Vec<(TieKind, usize)> = found
             .into_iter()
             .map(|t| (t.kind, t.position.line))
             .collect();
