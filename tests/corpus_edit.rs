@@ -230,6 +230,7 @@ fn write_in_place_keeps_comments_and_lint_on_the_corpus() {
         .collect();
     repos.sort();
     let (mut edited_files, mut kept_comments, mut warnings) = (0, 0, 0);
+    let (mut comments_before, mut comments_after) = (0, 0);
     for repo in &repos {
         let name = repo.file_name().unwrap_or_default().to_string_lossy();
         let dir = scratch.path().join(&*name);
@@ -306,6 +307,8 @@ fn write_in_place_keeps_comments_and_lint_on_the_corpus() {
                 continue;
             }
             edited_files += 1;
+            comments_before += comment_lines(text).len();
+            comments_after += comment_lines(&after).len();
             let name = file.display().to_string();
             let may_go = allowed.get(&name).cloned().unwrap_or_default();
             let mut remaining: HashMap<&str, usize> = HashMap::new();
@@ -350,7 +353,8 @@ fn write_in_place_keeps_comments_and_lint_on_the_corpus() {
     }
     eprintln!(
         "corpus: {edited_files} file(s) edited, {kept_comments} comment line(s) outside the \
-         replaced entries kept, {warnings} warning(s) about text written anew"
+         replaced entries kept, {warnings} warning(s) about text written anew; comment lines \
+         in the edited files: {comments_before} before, {comments_after} after"
     );
     assert!(
         edited_files > 10,

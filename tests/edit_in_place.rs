@@ -560,3 +560,42 @@ fn block_scalar_lines_that_look_like_comments_stay_in_their_scalar() {
         "{written}"
     );
 }
+
+/// Issue 14, item 7: the common route that starts with `route:` gets its name and new
+/// destinations; the other routes of `http` keep their lines (the whole list was written
+/// anew, in the writer's style, when a route's first key changed).
+#[test]
+fn a_route_whose_first_key_changes_leaves_its_siblings_alone() {
+    let input = format!(
+        "{DEPLOYMENT}---\n{}",
+        VIRTUAL_SERVICE.replace(
+            "  - match:\n    - uri:\n        prefix: /api # api traffic\n    route:\n",
+            "  - route: # to the app\n",
+        )
+    )
+    .replace(
+        "  - route: # legacy\n",
+        "  - match: [{uri: {prefix: /old}}] # legacy\n    route:\n",
+    );
+    let (written, stderr) = write_in_place(&input);
+    assert!(!stderr.contains("emit/rewritten"), "{stderr}");
+    assert!(
+        written.contains(
+            "  http:
+  - name: primary
+    route:
+    - destination:
+        host: web-stable
+      weight: 100
+    - destination:
+        host: web-canary
+      weight: 0
+  - match: [{uri: {prefix: /old}}] # legacy
+    route:
+    - destination:
+        host: legacy # the old app
+"
+        ),
+        "{written}"
+    );
+}

@@ -232,6 +232,10 @@ fn edit_mapping(
     if kept != old_order {
         return None;
     }
+    // A new first key of a sequence item takes over its `- `.
+    let prefix_taken =
+        prefix_of(0).is_some() && after.keys().next().is_some_and(|k| !before.contains_key(k));
+    let mut first_replaced = false;
     for (i, (key, _, child_spans)) in spans.iter().enumerate() {
         let (start, end) = block(i);
         match after.get(key) {
@@ -268,17 +272,15 @@ fn edit_mapping(
                 };
                 match nested {
                     Some(nested) => edits.extend(nested),
-                    None => edits.push(Edit {
-                        start,
-                        end,
-                        text: entry_text(
-                            key,
-                            new,
-                            column - 1,
-                            prefix_of(i).as_deref(),
-                            text.layout,
-                        ),
-                    }),
+                    None => {
+                        let prefix = prefix_of(i).filter(|_| !(i == 0 && prefix_taken));
+                        first_replaced |= i == 0;
+                        edits.push(Edit {
+                            start,
+                            end,
+                            text: entry_text(key, new, column - 1, prefix.as_deref(), text.layout),
+                        });
+                    }
                 }
             }
         }
@@ -298,11 +300,18 @@ fn edit_mapping(
             None => match prefix_of(0) {
                 // A new first key of a sequence item takes over its `- `; the old first line
                 // keeps its text, indented like the other keys.
+                Some(prefix) if first_replaced => {
+                    // Before the new text of the old first entry, written without it.
+                    edits.push(Edit {
+                        start: starts[0],
+                        end: starts[0],
+                        text: entry_text(key, value, column - 1, Some(&prefix), text.layout),
+                    });
+                    took_prefix = true;
+                    continue;
+                }
                 Some(prefix) => {
-                    let first_unchanged = after.get(&spans[0].0) == before.get(&spans[0].0);
-                    if !first_unchanged {
-                        return None;
-                    }
+                    // The old first line (kept, or edited below it) loses the `- `.
                     let line = text.lines[starts[0]];
                     let rest: String = line.chars().skip(column - 1).collect();
                     let mut replaced =
