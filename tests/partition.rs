@@ -112,6 +112,13 @@ fn assert_same_patch(label: &str, inputs: &[Input], options: &ConvertOptions) ->
         parts.converted, conversion.converted,
         "{label} (patch): converted"
     );
+    let rewritten: Vec<&rolloutify::finding::Finding> =
+        files.iter().flat_map(|f| &f.rewritten).collect();
+    assert_eq!(
+        parts.rewritten.iter().collect::<Vec<_>>(),
+        rewritten,
+        "{label} (patch): warnings about text written anew"
+    );
     assert_eq!(
         parts.changed(),
         files.iter().filter(|f| f.changed).count(),

@@ -82,6 +82,7 @@ pub fn run(args: ConvertArgs, streams: &mut Streams) -> Outcome {
                 partition::write(&inputs, &load_options, &options, args.output_dir.as_deref())
             {
                 args.flags.print_findings(&written.findings, streams);
+                args.flags.print_findings(&written.rewritten, streams);
                 if let Err(outcome) = strict_refusal(&options, &written.findings, streams) {
                     return outcome;
                 }
@@ -98,6 +99,7 @@ pub fn run(args: ConvertArgs, streams: &mut Streams) -> Outcome {
         } else if args.check {
             if let Some(patched) = partition::patch(&inputs, &load_options, &options) {
                 args.flags.print_findings(&patched.findings, streams);
+                args.flags.print_findings(&patched.rewritten, streams);
                 if let Err(outcome) = strict_refusal(&options, &patched.findings, streams) {
                     return outcome;
                 }
@@ -139,6 +141,9 @@ pub fn run(args: ConvertArgs, streams: &mut Streams) -> Outcome {
         Ok(done) => done,
         Err(outcome) => return outcome,
     };
+    for file in &files {
+        args.flags.print_findings(&file.rewritten, streams);
+    }
     let extra = match args.flags.extra_files(&conversion, streams) {
         Ok(extra) => extra,
         Err(outcome) => return outcome,

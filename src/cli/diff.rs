@@ -65,6 +65,7 @@ pub fn run(args: DiffArgs, streams: &mut Streams) -> Outcome {
         };
         if let Some(patched) = partition::patch(&inputs, &load_options, &options) {
             args.flags.print_findings(&patched.findings, streams);
+            args.flags.print_findings(&patched.rewritten, streams);
             if let Err(outcome) =
                 super::conversion::strict_refusal(&options, &patched.findings, streams)
             {
@@ -88,6 +89,9 @@ pub fn run(args: DiffArgs, streams: &mut Streams) -> Outcome {
         Ok(done) => done,
         Err(outcome) => return outcome,
     };
+    for file in &files {
+        args.flags.print_findings(&file.rewritten, streams);
+    }
     let extra = match args.flags.extra_files(&conversion, streams) {
         Ok(extra) => extra,
         Err(outcome) => return outcome,

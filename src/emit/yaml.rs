@@ -13,20 +13,55 @@ const MAX_SIMPLE_KEY_CHARS: usize = 1024;
 
 /// Appends one YAML document body (no `---` line) for `value` to `out`, ending with a newline.
 pub fn write_document(out: &mut String, value: &Value) {
-    write_node(out, value, 0, Slot::Document);
+    write_node(out, value, 0, Slot::Document, Layout::DEFAULT);
+}
+
+/// How blocks under a key are indented, so that text written into a file follows its style.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Layout {
+    /// Columns a mapping under a key is indented by (1 to 9).
+    pub mapping: usize,
+    /// Columns the dashes of a sequence under a key are indented by: 0 where they stand at
+    /// the key's column, as kustomize and go-yaml v3 write them.
+    pub sequence: usize,
+}
+
+impl Layout {
+    /// This writer's own: two columns for both.
+    pub const DEFAULT: Layout = Layout {
+        mapping: INDENT,
+        sequence: INDENT,
+    };
+}
+
+impl Default for Layout {
+    fn default() -> Self {
+        Layout::DEFAULT
+    }
+}
+
+/// [`write_document`] with the blocks under keys indented as `layout` says, for text that
+/// goes into a file written in that style.
+pub fn write_document_styled(out: &mut String, value: &Value, layout: Layout) {
+    write_node(out, value, 0, Slot::Document, layout);
 }
 
 /// Writes a stream: documents separated by `---\n` lines (no leading `---` before the first,
 /// none after the last). Long streams are written on every core, document by document, and
 /// joined in order.
 pub fn write_stream(out: &mut String, docs: &[&Value]) {
+    write_stream_styled(out, docs, Layout::DEFAULT);
+}
+
+/// [`write_stream`] with the blocks under keys indented as `layout` says.
+pub fn write_stream_styled(out: &mut String, docs: &[&Value], layout: Layout) {
     const PARALLEL_FROM: usize = 64;
     if docs.len() < PARALLEL_FROM {
         for (i, doc) in docs.iter().enumerate() {
             if i > 0 {
                 out.push_str("---\n");
             }
-            write_document(out, doc);
+            write_document_styled(out, doc, layout);
         }
         return;
     }
@@ -35,7 +70,7 @@ pub fn write_stream(out: &mut String, docs: &[&Value]) {
         .par_iter()
         .map(|doc| {
             let mut text = String::new();
-            write_document(&mut text, doc);
+            write_document_styled(&mut text, doc, layout);
             text
         })
         .collect();
@@ -145,31 +180,46 @@ enum Slot {
 
 /// Writes `value` for `slot`; `indent` is the column of the owning key or dash (0 for a
 /// document). Always ends with a newline.
-fn write_node(out: &mut String, value: &Value, indent: usize, slot: Slot) {
+fn write_node(out: &mut String, value: &Value, indent: usize, slot: Slot, layout: Layout) {
     let (lead, child_indent, first_inline) = match slot {
         Slot::Document => ("", 0, false),
-        Slot::MapValue => ("\n", indent + INDENT, false),
+        Slot::MapValue => ("\n", indent + layout.mapping, false),
         Slot::SeqItem => (" ", indent + INDENT, true),
     };
     match value {
         Value::Object(map) if !map.is_empty() => {
             out.push_str(lead);
-            write_mapping(out, map, child_indent, first_inline);
+            write_mapping(out, map, child_indent, first_inline, layout);
         }
         Value::Array(items) if !items.is_empty() => {
             out.push_str(lead);
-            write_sequence(out, items, child_indent, first_inline);
+            // A sequence under a key may start at the key's own column.
+            let dash_indent = match slot {
+                Slot::MapValue => indent + layout.sequence,
+                _ => child_indent,
+            };
+            write_sequence(out, items, dash_indent, first_inline, layout);
         }
         scalar => {
             if !matches!(slot, Slot::Document) {
                 out.push(' ');
             }
-            write_scalar(out, scalar, indent + INDENT);
+            let content_indent = match slot {
+                Slot::MapValue => indent + layout.mapping,
+                _ => indent + INDENT,
+            };
+            write_scalar(out, scalar, content_indent, content_indent - indent);
         }
     }
 }
 
-fn write_mapping(out: &mut String, map: &Map<String, Value>, indent: usize, first_inline: bool) {
+fn write_mapping(
+    out: &mut String,
+    map: &Map<String, Value>,
+    indent: usize,
+    first_inline: bool,
+    layout: Layout,
+) {
     for (i, (key, value)) in map.iter().enumerate() {
         if i > 0 || !first_inline {
             push_indent(out, indent);
@@ -185,17 +235,23 @@ fn write_mapping(out: &mut String, map: &Map<String, Value>, indent: usize, firs
             push_indent(out, indent);
         }
         out.push(':');
-        write_node(out, value, indent, Slot::MapValue);
+        write_node(out, value, indent, Slot::MapValue, layout);
     }
 }
 
-fn write_sequence(out: &mut String, items: &[Value], indent: usize, first_inline: bool) {
+fn write_sequence(
+    out: &mut String,
+    items: &[Value],
+    indent: usize,
+    first_inline: bool,
+    layout: Layout,
+) {
     for (i, item) in items.iter().enumerate() {
         if i > 0 || !first_inline {
             push_indent(out, indent);
         }
         out.push('-');
-        write_node(out, item, indent, Slot::SeqItem);
+        write_node(out, item, indent, Slot::SeqItem, layout);
     }
 }
 
@@ -205,13 +261,16 @@ fn push_indent(out: &mut String, indent: usize) {
 
 /// Writes a scalar or an empty collection, then a newline; `content_indent` is where the lines
 /// of a literal block scalar go.
-fn write_scalar(out: &mut String, value: &Value, content_indent: usize) {
+/// `indicator` is how far `content_indent` lies from the owning key or dash (1 to 9).
+fn write_scalar(out: &mut String, value: &Value, content_indent: usize, indicator: usize) {
     match value {
         Value::Null => out.push_str("null"),
         Value::Bool(true) => out.push_str("true"),
         Value::Bool(false) => out.push_str("false"),
         Value::Number(number) => write_number(out, number),
-        Value::String(s) if is_literal_safe(s) => return write_literal(out, s, content_indent),
+        Value::String(s) if is_literal_safe(s) => {
+            return write_literal(out, s, content_indent, indicator);
+        }
         Value::String(s) => write_flow_string(out, s),
         Value::Array(_) => out.push_str("[]"),
         Value::Object(_) => out.push_str("{}"),
@@ -289,14 +348,14 @@ fn is_literal_safe(s: &str) -> bool {
 /// Writes `|`, `|-` or `|+` for one, none or several trailing line breaks, then the lines at
 /// `content_indent`. Readers guess the indentation from the first non-empty line, so when that
 /// line starts with a blank (a tab would even be an error for go-yaml) the indentation is
-/// stated explicitly; it counts from the owning key or dash, which is `INDENT` back.
-fn write_literal(out: &mut String, s: &str, content_indent: usize) {
+/// stated explicitly; it counts from the owning key or dash, which is `indicator` back.
+fn write_literal(out: &mut String, s: &str, content_indent: usize, indicator: usize) {
     let body = s.trim_end_matches('\n');
     let trailing_breaks = s.len() - body.len();
     out.push('|');
     let first_line = body.split('\n').find(|line| !line.is_empty());
     if first_line.is_some_and(|line| line.starts_with([' ', '\t'])) {
-        let _ = write!(out, "{INDENT}");
+        let _ = write!(out, "{indicator}");
     }
     out.push_str(match trailing_breaks {
         0 => "-",
@@ -416,6 +475,57 @@ spec:
       env: []
 ";
         assert_eq!(doc(&value), expected);
+    }
+
+    #[test]
+    fn layouts_follow_the_file() {
+        let value = json!({
+            "spec": {
+                "http": [{ "name": "primary", "route": [{ "destination": { "host": "web" } }] }],
+                "hosts": ["web", "*"],
+                "nested": [[1, 2], { "a": [] }],
+                "script": "line one\nline two\n",
+            },
+        });
+        let mut out = String::new();
+        let flush = Layout {
+            mapping: 2,
+            sequence: 0,
+        };
+        write_document_styled(&mut out, &value, flush);
+        let expected = "\
+spec:
+  http:
+  - name: primary
+    route:
+    - destination:
+        host: web
+  hosts:
+  - web
+  - \"*\"
+  nested:
+  - - 1
+    - 2
+  - a: []
+  script: |
+    line one
+    line two
+";
+        assert_eq!(out, expected);
+        let mut indented = String::new();
+        write_document_styled(&mut indented, &value, Layout::DEFAULT);
+        assert_eq!(indented, doc(&value));
+        let mut wide = String::new();
+        let four = Layout {
+            mapping: 4,
+            sequence: 4,
+        };
+        let value = json!({"spec": {"hosts": ["web"], "note": "  led by blanks\n", "m": {"a": 1}}});
+        write_document_styled(&mut wide, &value, four);
+        assert_eq!(
+            wide,
+            "spec:\n    hosts:\n        - web\n    note: |4\n          led by blanks\n    m:\n        a: 1\n"
+        );
     }
 
     #[test]
@@ -724,6 +834,25 @@ after: 1
                 }
             }
             _ => {}
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn any_layout_reads_back_as_the_value(
+            value in any_value(),
+            mapping in 1..=9usize,
+            sequence in 0..=9usize,
+        ) {
+            let mut out = String::new();
+            write_document_styled(&mut out, &value, Layout { mapping, sequence });
+            // The loader takes a quoted `"<<"` key for a merge key (issue 14, item 8).
+            prop_assume!(!out.contains("<<"));
+            let limits = crate::load::Limits::default();
+            let parsed = crate::load::yaml::parse_stream(&out, &limits);
+            let read = parsed.ok().and_then(|docs| docs.into_iter().next()).map(|d| d.value);
+            // An empty stream reads as null, which the parser leaves out.
+            prop_assert_eq!(read.unwrap_or(Value::Null), value, "{}", out);
         }
     }
 

@@ -451,6 +451,78 @@ fn merge_sources(node: Node, position: Position) -> Result<Vec<MergeSource>, Yam
     }
 }
 
+/// What ties lines of a document to others: an anchor (`&name`), an alias (`*name`) or a
+/// merge key (a plain `<<` key).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TieKind {
+    Anchor,
+    Alias,
+    Merge,
+}
+
+/// One anchor, alias or merge key, where the parser met it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tie {
+    pub kind: TieKind,
+    pub position: Position,
+    /// The anchor an anchor or alias stands for: an alias has the id of the anchor it refers
+    /// to (0 for a merge key).
+    pub id: usize,
+}
+
+/// The anchors, aliases and merge keys of `text`, in the order the parser meets them, as the
+/// parser's events give them: `&`, `*` and `<<` inside strings and comments are not ties.
+/// An anchor's position is that of its `&`.
+pub fn ties(text: &str) -> Result<Vec<Tie>, YamlError> {
+    let mut ties = Vec::new();
+    // For each open collection: whether it is a mapping and its next node a key.
+    let mut open: Vec<bool> = Vec::new();
+    let mut next_is_key: Vec<bool> = Vec::new();
+    for event in Parser::new_from_str(text) {
+        let (event, span) = event?;
+        let position = position_of(&span);
+        let is_key = open.last() == Some(&true) && next_is_key.last() == Some(&true);
+        let mut tie = |kind, id| ties.push(Tie { kind, position, id });
+        let done = match event {
+            Event::Scalar(value, style, anchor, _) => {
+                if anchor != 0 {
+                    tie(TieKind::Anchor, anchor);
+                }
+                if is_key && style == ScalarStyle::Plain && value == "<<" {
+                    tie(TieKind::Merge, 0);
+                }
+                true
+            }
+            Event::Alias(id) => {
+                tie(TieKind::Alias, id);
+                true
+            }
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                if anchor != 0 {
+                    tie(TieKind::Anchor, anchor);
+                }
+                open.push(matches!(event, Event::MappingStart(..)));
+                next_is_key.push(true);
+                false
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                open.pop();
+                next_is_key.pop();
+                true
+            }
+            _ => false,
+        };
+        // A finished node turns a mapping from key to value and back.
+        if done
+            && open.last() == Some(&true)
+            && let Some(key) = next_is_key.last_mut()
+        {
+            *key = !*key;
+        }
+    }
+    Ok(ties)
+}
+
 /// The value of a scalar and the string it stands for as a mapping key.
 fn scalar_value(text: &str, style: ScalarStyle, tag: Option<&Tag>) -> (Value, Key) {
     if let Some(tag) = tag.filter(|t| t.handle == "tag:yaml.org,2002:" || t.handle == "!!") {
@@ -531,6 +603,46 @@ mod tests {
             parse("a:\n  \"<<\": 1\n  \"<<\": 2\n").unwrap_err(),
             YamlError::DuplicateKey { .. }
         ));
+    }
+
+    #[test]
+    fn ties_are_read_from_events_not_from_characters() {
+        let text = "\
+url: postgres://db/x?sslmode=require&timeout=5 # a & b
+hosts: [\"*\"]
+glob: '*.example.com'
+note: \"<<\"
+\"<<\": quoted
+labels: &labels
+  app: web
+selector: *labels
+derived:
+  <<: *labels
+  w: 3
+list: [&one 1, *one]
+";
+        let found = ties(text).unwrap();
+        // Each alias has the id of its anchor.
+        assert_eq!(found[1].id, found[0].id);
+        assert_eq!(found[3].id, found[0].id);
+        assert_eq!(found[5].id, found[4].id);
+        assert_ne!(found[4].id, found[0].id);
+        let found: Vec<(TieKind, usize)> = found
+            .into_iter()
+            .map(|t| (t.kind, t.position.line))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (TieKind::Anchor, 6),
+                (TieKind::Alias, 8),
+                (TieKind::Merge, 10),
+                (TieKind::Alias, 10),
+                (TieKind::Anchor, 12),
+                (TieKind::Alias, 12),
+            ]
+        );
+        assert!(ties("a: [\n").is_err());
     }
 
     #[test]

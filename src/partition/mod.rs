@@ -309,6 +309,8 @@ pub struct Patched {
     patches: Vec<Span>,
     staging: Staging,
     pub findings: Vec<Finding>,
+    /// The warnings for documents and files written anew instead of edited, in input order.
+    pub rewritten: Vec<Finding>,
     pub converted: Vec<String>,
 }
 
@@ -347,8 +349,9 @@ impl Patched {
 /// What converting one part gave, in files.
 #[derive(Debug)]
 struct PatchPart {
-    /// Each file the part hands on, by path, with its staged text.
-    files: Vec<(PathBuf, Span)>,
+    /// Each file the part hands on, by path, with its staged text and the warnings for
+    /// what of it is written anew.
+    files: Vec<(PathBuf, Span, Vec<Finding>)>,
     /// The part's new AnalysisTemplates: key and the document (within the part) each
     /// follows.
     templates: Vec<(TemplateKey, usize)>,
@@ -369,6 +372,7 @@ enum FileSink {
 struct InFiles {
     files: Vec<(PathBuf, Span)>,
     findings: Vec<Finding>,
+    rewritten: Vec<Finding>,
     converted: Vec<String>,
     read: Vec<(PathBuf, bool)>,
     documents_per_file: Vec<usize>,
@@ -387,6 +391,7 @@ pub fn patch(
         patches: done.files.into_iter().map(|(_, span)| span).collect(),
         staging,
         findings: done.findings,
+        rewritten: done.rewritten,
         converted: done.converted,
     })
 }
@@ -397,6 +402,8 @@ pub fn patch(
 pub struct Written {
     batch: atomic::Batch,
     pub findings: Vec<Finding>,
+    /// The warnings for documents and files written anew instead of edited, in input order.
+    pub rewritten: Vec<Finding>,
     pub converted: Vec<String>,
 }
 
@@ -467,6 +474,7 @@ pub fn write(
     Some(Written {
         batch,
         findings: done.findings,
+        rewritten: done.rewritten,
         converted: done.converted,
     })
 }
@@ -535,27 +543,31 @@ fn in_files(
         .map(|(i, (path, _))| (path.as_path(), i))
         .collect();
     let mut reported = InRunOrder::default();
-    let mut staged: Vec<(usize, PathBuf, Span)> = Vec::new();
+    let mut staged: Vec<(usize, PathBuf, Span, Vec<Finding>)> = Vec::new();
     for found in parts {
         let (number, part) = found?;
         reported.add(&globals[number], part.reported);
-        staged.extend(part.files.into_iter().map(|(path, span)| {
+        staged.extend(part.files.into_iter().map(|(path, span, rewritten)| {
             let file = order.get(path.as_path()).copied().unwrap_or(usize::MAX);
-            (file, path, span)
+            (file, path, span, rewritten)
         }));
     }
-    staged.sort_by_key(|(file, _, _)| *file);
+    staged.sort_by_key(|(file, _, _, _)| *file);
     let (findings, converted, selected) = reported.finish();
     // A selector that matched nothing anywhere: the whole run says so.
     if selected.contains(&false) {
         return None;
     }
+    let mut rewritten = Vec::new();
+    let mut written = Vec::with_capacity(staged.len());
+    for (_, path, span, warnings) in staged {
+        rewritten.extend(warnings);
+        written.push((path, span));
+    }
     Some(InFiles {
-        files: staged
-            .into_iter()
-            .map(|(_, path, span)| (path, span))
-            .collect(),
+        files: written,
         findings,
+        rewritten,
         converted,
         documents_per_file: done.documents_per_file,
         read: files,
@@ -640,6 +652,7 @@ fn patch_part(
                 start,
                 len: len as u64,
             },
+            file.rewritten,
         ));
     }
     Some(PatchPart {
